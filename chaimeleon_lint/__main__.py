@@ -1,0 +1,3 @@
+from chaimeleon_lint.cli import main
+
+main()

@@ -1,0 +1,114 @@
+"""The rule catalogue: one TOML record per rule in rules/, the single source of rule metadata."""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from chaimeleon_lint.findings import Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    severity: Severity
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    verdict: str  # "bad" or "good"
+    dockerfile: str
+    lines: tuple[int | None, ...]
+    files: tuple[tuple[str, str], ...]
+    kind: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    id: str
+    slug: str
+    severity: Severity
+    title: str
+    message: str
+    summary: str
+    why: str
+    guide: str
+    fix: str
+    limits: str
+    variants: dict[str, Variant]
+    examples: tuple[Example, ...]
+
+    def render(self, variant: str | None, params: dict[str, object]) -> tuple[Severity, str]:
+        """Severity and message for one hit; a variant overrides both."""
+        if variant is None:
+            return self.severity, self.message.format(**params)
+        chosen = self.variants[variant]
+        return chosen.severity, chosen.message.format(**params)
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    rules: dict[str, RuleSpec]
+    by_slug: dict[str, str]
+
+    def resolve(self, name: str) -> str | None:
+        """Rule id for an id or slug as a user may write it; None when unknown."""
+        upper = name.strip().upper()
+        if upper in self.rules:
+            return upper
+        return self.by_slug.get(name.strip().lower())
+
+
+def rules_dir() -> Path:
+    """rules/ of a checkout, or the copy bundled into an installed wheel."""
+    here = Path(__file__).resolve().parent
+    bundled = here / "_rules"
+    return bundled if bundled.is_dir() else here.parent / "rules"
+
+
+def _example(raw: dict) -> Example:
+    return Example(
+        verdict=raw["verdict"],
+        dockerfile=raw["dockerfile"],
+        lines=tuple(None if n == 0 else n for n in raw.get("lines", [])),
+        files=tuple(sorted(raw.get("files", {}).items())),
+        kind=raw.get("kind"),
+    )
+
+
+def _spec(raw: dict) -> RuleSpec:
+    return RuleSpec(
+        id=raw["id"],
+        slug=raw["slug"],
+        severity=Severity.parse(raw["severity"]),
+        title=raw["title"],
+        message=raw["message"],
+        summary=raw["summary"],
+        why=raw["why"],
+        guide=raw.get("guide", ""),
+        fix=raw["fix"],
+        limits=raw.get("limits", ""),
+        variants={
+            name: Variant(Severity.parse(v["severity"]), v["message"])
+            for name, v in raw.get("variants", {}).items()
+        },
+        examples=tuple(_example(e) for e in raw.get("example", [])),
+    )
+
+
+def load_raw(directory: Path | None = None) -> list[dict]:
+    """The records as parsed TOML, in id order (the schema test validates these)."""
+    directory = directory or rules_dir()
+    return [tomllib.loads(p.read_text(encoding="utf-8")) for p in sorted(directory.glob("CHL*.toml"))]
+
+
+@functools.cache
+def load() -> Catalogue:
+    """Parse rules/ once per process; the data never changes while we run."""
+    specs = [_spec(raw) for raw in load_raw()]
+    return Catalogue(
+        rules={s.id: s for s in specs},
+        by_slug={s.slug: s.id for s in specs},
+    )

@@ -1,0 +1,217 @@
+"""The command line. Heavy imports (rich, tree-sitter) happen only on the paths that need them."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import click
+
+from chaimeleon_lint import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+_SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox"})
+
+
+def _names(values: Sequence[str]) -> list[str]:
+    return [n.strip() for v in values for n in v.split(",") if n.strip()]
+
+
+def is_dockerfile(name: str) -> bool:
+    if name.endswith(".dockerignore"):
+        return False
+    return name == "Dockerfile" or name.startswith("Dockerfile.") or name.endswith((".Dockerfile", ".dockerfile"))
+
+
+def discover(path: Path) -> Iterator[Path]:
+    """Dockerfiles below a directory, in a stable order, skipping VCS and virtualenv folders."""
+    for root, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            if is_dockerfile(name):
+                yield Path(root) / name
+
+
+def _fail(message: str) -> None:
+    click.echo(f"chaimeleon-lint: error: {message}", err=True)
+
+
+def _explain(rule: str) -> str:
+    from chaimeleon_lint import catalogue
+
+    cat = catalogue.load()
+    spec = cat.rules[cat.resolve(rule)]  # type: ignore[index]
+    parts = [f"{spec.id} {spec.slug} ({spec.severity.label}): {spec.title}", "", spec.summary, "",
+             "Why:", spec.why]
+    if spec.guide:
+        parts += ["", "The guide says:", "  " + spec.guide.strip().replace("\n", "\n  ")]
+    parts += ["", "Fix:", spec.fix]
+    for example in spec.examples:
+        parts += ["", f"{example.verdict.capitalize()} example:", "  " + example.dockerfile.strip().replace("\n", "\n  ")]
+    if spec.limits:
+        parts += ["", "Limits:", spec.limits]
+    parts += ["", f"Suppress: # chaimeleon-lint: ignore={spec.id}  (line before the instruction)"]
+    return "\n".join(parts) + "\n"
+
+
+def _list_rules() -> str:
+    from chaimeleon_lint import catalogue
+
+    rows = [f"{s.id}  {s.severity.label:<7}  {s.slug:<32}  {s.title}" for s in catalogue.load().rules.values()]
+    return "\n".join(rows) + "\n"
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("paths", nargs=-1, type=click.Path(allow_dash=True, path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@click.option("--select", multiple=True, metavar="RULES", help="Only these rules (ids or slugs, comma-separated).")
+@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (ids or slugs, comma-separated).")
+@click.option("--failure-threshold", type=click.Choice(["error", "warning", "info", "none"]),
+              help="Lowest severity that makes the exit code 1 (default: warning).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Configuration file (default: nearest .chaimeleon-lint.toml or pyproject.toml).")
+@click.option("--context", "context_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Build context directory (default: the Dockerfile's folder).")
+@click.option("--kind", type=click.Choice(["batch", "interactive"]), help="Kind of application, if not detected.")
+@click.option("--no-color", is_flag=True, help="Plain text even on a terminal (also: NO_COLOR).")
+@click.option("-q", "--quiet", is_flag=True, help="Only the findings, one line each.")
+@click.option("--list-rules", is_flag=True, help="List the rules and exit.")
+@click.option("--explain", metavar="RULE", help="Explain a rule (id or slug) and exit.")
+@click.version_option(__version__, prog_name="chaimeleon-lint")
+def main(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
+         failure_threshold: str | None, config_path: Path | None, context_dir: Path | None, kind: str | None,
+         no_color: bool, quiet: bool, list_rules: bool, explain: str | None) -> None:
+    """Check Dockerfiles against the CHAIMELEON platform's integration rules.
+
+    PATHS are Dockerfiles, directories to search for them, or - for standard input.
+    Exit codes: 0 no findings at or above the threshold, 1 findings, 2 usage, config or input error.
+    """
+    from chaimeleon_lint import catalogue
+
+    if list_rules:
+        click.echo(_list_rules(), nl=False)
+        return
+    cat = catalogue.load()
+    if explain is not None:
+        if cat.resolve(explain) is None:
+            _fail(f"unknown rule {explain!r}; see --list-rules")
+            sys.exit(EXIT_ERROR)
+        click.echo(_explain(explain), nl=False)
+        return
+    if not paths:
+        raise click.UsageError("give at least one Dockerfile, directory, or - for standard input")
+    unknown = [n for n in _names(select) + _names(ignore) if cat.resolve(n) is None]
+    if unknown:
+        _fail(f"unknown rule(s): {', '.join(unknown)}; see --list-rules")
+        sys.exit(EXIT_ERROR)
+    sys.exit(_lint(paths, fmt, _names(select), _names(ignore), failure_threshold, config_path, context_dir,
+                   kind, no_color, quiet))
+
+
+def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str], threshold_name: str | None,
+          config_path: Path | None, context_dir: Path | None, kind: str | None, no_color: bool,
+          quiet: bool) -> int:
+    from chaimeleon_lint import catalogue, config
+    from chaimeleon_lint.checks import collect
+    from chaimeleon_lint.linter import Options, Result, display_path, lint_source
+    from chaimeleon_lint.source.text import InputError, Source, decode
+
+    cat = catalogue.load()
+    checks = collect()
+    status = EXIT_OK
+    targets: list[tuple[str, Path | None]] = []
+    for raw in paths:
+        if raw == "-":
+            targets.append(("-", None))
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            found = list(discover(path))
+            if not found:
+                _fail(f"{raw}: no Dockerfile found (looked for Dockerfile, Dockerfile.*, *.Dockerfile)")
+                status = EXIT_ERROR
+            targets += [(display_path(p), p) for p in found]
+        else:
+            targets.append((raw, path))
+
+    try:
+        fixed_config = config.load(config_path) if config_path else None
+    except config.ConfigError as exc:
+        _fail(str(exc))
+        return EXIT_ERROR
+    results: list[Result] = []
+    sources: dict[str, list[str]] = {}
+    worst = 0
+    for shown, path in targets:
+        try:
+            if path is None:
+                source: Source = decode(sys.stdin.buffer.read(), "-")
+            else:
+                try:
+                    data = path.read_bytes()
+                except FileNotFoundError:
+                    raise InputError(shown, "no such file") from None
+                except IsADirectoryError:
+                    raise InputError(shown, "is a directory") from None
+                except OSError as exc:
+                    raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
+                source = decode(data, shown)
+            cfg = fixed_config or _discovered(config, path)
+        except (InputError, config.ConfigError) as exc:
+            _fail(str(exc))
+            status = EXIT_ERROR
+            continue
+        cfg_names = list(cfg.ignore) + [rule for rule, _ in cfg.severity]
+        bad = [n for n in cfg_names if cat.resolve(n) is None]
+        if bad:
+            _fail(f"{cfg.path}: unknown rule(s) {', '.join(bad)} in ignore/severity")
+            status = EXIT_ERROR
+            continue
+        options = Options(
+            select=frozenset(select), ignore=frozenset(ignore) | frozenset(cfg.ignore),
+            severity={cat.resolve(r): s for r, s in cfg.severity},  # type: ignore[misc]
+            known_base_images=cfg.known_base_images or Options().known_base_images,
+            kind=kind or cfg.kind,
+        )
+        ctx = context_dir if context_dir is not None else (path.parent if path is not None else None)
+        result = lint_source(source, ctx, options, cat, checks, path)
+        results.append(result)
+        sources[shown] = source.lines
+        threshold = (config.threshold_severity(threshold_name) if threshold_name
+                     else cfg.failure_threshold if cfg.failure_threshold is not None else 2)
+        if any(f.severity >= threshold for f in result.findings):
+            worst = EXIT_FINDINGS
+
+    _report(results, sources, fmt, no_color, quiet)
+    return status if status == EXIT_ERROR else worst
+
+
+def _discovered(config_module, path: Path | None):  # type: ignore[no-untyped-def]
+    found = config_module.find(path.parent if path is not None else Path.cwd())
+    return config_module.load(found) if found else config_module.Config()
+
+
+def _report(results: list, sources: dict[str, list[str]], fmt: str, no_color: bool, quiet: bool) -> None:  # type: ignore[type-arg]
+    def lines_of(path: str) -> list[str]:
+        if path not in sources:
+            try:
+                sources[path] = Path(path).read_text(encoding="utf-8", errors="replace").split("\n")
+            except OSError:
+                sources[path] = []
+        return sources[path]
+
+    if fmt == "json":
+        from chaimeleon_lint.report import json as json_report
+
+        click.echo(json_report.render(results), nl=False)
+        return
+    from chaimeleon_lint.report import text
+
+    colour = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    if colour:
+        text.render_rich(results, lines_of, quiet)
+    else:
+        click.echo(text.render_plain(results, lines_of, quiet), nl=False)

@@ -1,0 +1,99 @@
+"""`.chaimeleon-lint.toml` or `[tool.chaimeleon-lint]` in pyproject.toml, nearest upward."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chaimeleon_lint.findings import Severity
+
+FILE_NAME = ".chaimeleon-lint.toml"
+KINDS = ("batch", "interactive")
+
+
+class ConfigError(Exception):
+    """A configuration we refuse; the CLI prints it and exits 2."""
+
+    def __init__(self, path: Path, key: str, message: str) -> None:
+        super().__init__(f"{path}: {key}: {message}")
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: Path | None = None
+    ignore: tuple[str, ...] = ()
+    severity: tuple[tuple[str, Severity], ...] = ()
+    failure_threshold: int | None = None
+    known_base_images: tuple[str, ...] | None = None
+    kind: str | None = None
+
+
+def find(start: Path) -> Path | None:
+    """The nearest config file at or above `start`."""
+    directory = start.resolve()
+    for candidate_dir in (directory, *directory.parents):
+        own = candidate_dir / FILE_NAME
+        if own.is_file():
+            return own
+        pyproject = candidate_dir / "pyproject.toml"
+        if pyproject.is_file() and b"[tool.chaimeleon-lint]" in pyproject.read_bytes():
+            return pyproject
+    return None
+
+
+def _strings(path: Path, key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(path, key, "must be a list of strings")
+    return tuple(value)
+
+
+def load(path: Path) -> Config:
+    """Parse and validate; every problem names the key."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, "(file)", f"cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "(syntax)", str(exc)) from None
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("chaimeleon-lint", {})
+    if not isinstance(data, dict):
+        raise ConfigError(path, "tool.chaimeleon-lint", "must be a table")
+    known = {"ignore", "severity", "failure-threshold", "known-base-images", "kind"}
+    for key in data:
+        if key not in known:
+            raise ConfigError(path, key, f"unknown key (known: {', '.join(sorted(known))})")
+    severity: list[tuple[str, Severity]] = []
+    raw_severity = data.get("severity", {})
+    if not isinstance(raw_severity, dict):
+        raise ConfigError(path, "severity", "must be a table of rule = \"error|warning|info|off\"")
+    for rule, level in raw_severity.items():
+        if not isinstance(level, str):
+            raise ConfigError(path, f"severity.{rule}", "must be a string")
+        try:
+            severity.append((rule, Severity.parse(level)))
+        except ValueError as exc:
+            raise ConfigError(path, f"severity.{rule}", str(exc)) from None
+    threshold = data.get("failure-threshold")
+    if threshold is not None:
+        if not isinstance(threshold, str) or threshold.lower() not in ("error", "warning", "info", "none"):
+            raise ConfigError(path, "failure-threshold", "must be one of error, warning, info, none")
+    kind = data.get("kind")
+    if kind is not None and kind not in KINDS:
+        raise ConfigError(path, "kind", "must be batch or interactive")
+    return Config(
+        path=path,
+        ignore=_strings(path, "ignore", data.get("ignore", [])),
+        severity=tuple(severity),
+        failure_threshold=threshold_severity(threshold) if threshold else None,
+        known_base_images=_strings(path, "known-base-images", data["known-base-images"])
+        if "known-base-images" in data else None,
+        kind=kind,
+    )
+
+
+def threshold_severity(name: str) -> int:
+    """The lowest severity that fails; `none` sits above every real severity, so nothing fails."""
+    return Severity.ERROR + 1 if name.lower() == "none" else int(Severity.parse(name))

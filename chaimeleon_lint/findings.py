@@ -1,0 +1,66 @@
+"""What checks yield (Hit) and what reporters receive (Finding)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that thresholds compare with `>=`; OFF disables a rule."""
+
+    OFF = 0
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, name: str) -> "Severity":
+        try:
+            return cls[name.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {name!r} (use error, warning, info or off)") from None
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """1-based, inclusive line range in the file a finding is about."""
+
+    line: int
+    end_line: int
+
+    @classmethod
+    def at(cls, line: int) -> "Span":
+        return cls(line, line)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A check's raw result: where (None = the whole image), which message variant, message params."""
+
+    span: Span | None
+    params: dict[str, Any] = field(default_factory=dict)
+    variant: str | None = None
+    path: str | None = None  # a context file, when the finding is not about the Dockerfile
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rendered result, ready for any reporter."""
+
+    rule: str
+    slug: str
+    severity: Severity
+    path: str
+    line: int | None
+    end_line: int | None
+    message: str
+    fix: str
+
+    def sort_key(self) -> tuple[str, int, str]:
+        return (self.path, self.line or 0, self.rule)

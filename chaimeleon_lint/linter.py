@@ -1,0 +1,91 @@
+"""The static pipeline: text → Dockerfile → Image → hits → findings, suppressed and sorted."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chaimeleon_lint.catalogue import Catalogue
+from chaimeleon_lint.checks import CheckFn
+from chaimeleon_lint.findings import Finding, Severity
+from chaimeleon_lint.model.context import Context
+from chaimeleon_lint.model.simulate import DEFAULT_KNOWN_BASES, simulate
+from chaimeleon_lint.source.dockerfile import parse
+from chaimeleon_lint.source.pragmas import parse_pragmas
+from chaimeleon_lint.source.text import Source
+
+SYNTAX_RULE = "CHL901"
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What the user chose; names may be ids or slugs until `resolve` checks them."""
+
+    select: frozenset[str] = frozenset()
+    ignore: frozenset[str] = frozenset()
+    severity: Mapping[str, Severity] = field(default_factory=dict)
+    known_base_images: tuple[str, ...] = DEFAULT_KNOWN_BASES
+    kind: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    path: str
+    context: str | None
+    findings: tuple[Finding, ...]
+    notes: tuple[str, ...]
+
+
+def display_path(path: Path) -> str:
+    """Relative to the working directory when below it, as users typed it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def lint_source(source: Source, context_dir: Path | None, options: Options, catalogue: Catalogue,
+                checks: Mapping[str, CheckFn], dockerfile_path: Path | None = None) -> Result:
+    """Lint one decoded Dockerfile; context_dir None means no build context (stdin)."""
+    dockerfile = parse(source.text)
+    context = Context.open(context_dir, dockerfile_path) if context_dir is not None else None
+    image = simulate(dockerfile, context, options.known_base_images, options.kind)
+    pragmas = parse_pragmas(dockerfile)
+    findings: list[Finding] = []
+
+    def emit(rule: str, severity: Severity, message: str, path: str, line: int | None, end: int | None) -> None:
+        spec = catalogue.rules[rule]
+        findings.append(Finding(rule, spec.slug, severity, path, line, end, message, spec.fix))
+
+    file_ignored = {catalogue.resolve(n) for n in pragmas.file}
+    for line, name in pragmas.mentioned:
+        if catalogue.resolve(name) is None:
+            sev, msg = catalogue.rules[SYNTAX_RULE].render(None, {"problem": f"unknown rule {name!r} in a pragma"})
+            emit(SYNTAX_RULE, sev, msg, source.path, line, line)
+    selected = {catalogue.resolve(n) for n in options.select}
+    ignored = {catalogue.resolve(n) for n in options.ignore} | file_ignored
+    for rule, check in checks.items():
+        if (selected and rule not in selected) or rule in ignored:
+            continue
+        spec = catalogue.rules[rule]
+        for hit in check(image):
+            severity, message = spec.render(hit.variant, hit.params)
+            severity = options.severity.get(rule, severity)
+            if severity is Severity.OFF:
+                continue
+            line = hit.span.line if hit.span else None
+            if hit.path is None and line is not None and any(
+                    start <= line <= end and any(catalogue.resolve(n) == rule for n in names)
+                    for start, end, names in pragmas.spans):
+                continue
+            path = display_path(context.root / hit.path) if hit.path and context else source.path
+            emit(rule, severity, message, path, line, hit.span.end_line if hit.span else None)
+    notes = source.notes + (context.problems if context else ())
+    return Result(source.path, display_path(context_dir) if context_dir else None,
+                  tuple(sorted(findings, key=Finding.sort_key)), notes)
+
+
+def unknown_names(names: Sequence[str], catalogue: Catalogue) -> list[str]:
+    return [n for n in names if catalogue.resolve(n) is None]

@@ -1,0 +1,1 @@
+"""Instructions to what the image will contain: users, files, packages, labels, launch."""

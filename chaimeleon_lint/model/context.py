@@ -1,0 +1,191 @@
+"""A read-only view of the build context: only what COPY/ADD and start-up touch is read."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_READ = 1024 * 1024
+_LICENSE_NAMES = re.compile(r"^(licen[cs]e|copying|unlicense)([.-].*)?$", re.I)
+_SPDX = re.compile(r"SPDX-License-Identifier:\s*([\w.+-]+)", re.I)
+_FREE_SPDX = re.compile(
+    r"^(MIT.*|Apache-.*|(L|A)?GPL-.*|BSD-.*|0BSD|MPL-.*|ISC|Unlicense|EUPL-.*|BSL-1\.0|Zlib|"
+    r"Artistic-2\.0|CC0-1\.0|CC-BY-4\.0|EPL-.*|PSF-2\.0|Python-2\.0)$", re.I)
+_FREE_TEXTS = (
+    ("MIT", "permission is hereby granted, free of charge"),
+    ("Apache-2.0", "apache license"),
+    ("AGPL", "gnu affero general public license"),
+    ("LGPL", "gnu lesser general public license"),
+    ("LGPL", "gnu library general public license"),
+    ("GPL", "gnu general public license"),
+    ("BSD", "redistribution and use in source and binary forms"),
+    ("MPL-2.0", "mozilla public license"),
+    ("ISC", "permission to use, copy, modify, and/or distribute this software"),
+    ("Unlicense", "this is free and unencumbered software released into the public domain"),
+    ("EUPL", "european union public licence"),
+    ("BSL-1.0", "boost software license"),
+    ("CC0-1.0", "cc0 1.0 universal"),
+    ("EPL", "eclipse public license"),
+)
+
+
+def _ignore_regex(pattern: str) -> re.Pattern[str]:
+    """A .dockerignore pattern as Go's filepath.Match plus `**`, anchored at the context root."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            if pattern.startswith("/", i):
+                out[-1] = "(.*/)?"
+                i += 1
+            continue
+        c = pattern[i]
+        out.append("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c) if c != "[" else "[")
+        if c == "[":
+            end = pattern.find("]", i)
+            if end < 0:
+                raise re.error("unterminated [")
+            out[-1] = "[" + pattern[i + 1:end].replace("!", "^", 1) + "]"
+            i = end
+        i += 1
+    return re.compile("".join(out) + "(/.*)?$")
+
+
+@dataclass(frozen=True)
+class Context:
+    """The build context directory; every read is bounded and never raises."""
+
+    root: Path
+    ignore: tuple[tuple[bool, re.Pattern[str]], ...] = ()
+    problems: tuple[str, ...] = ()
+    _cache: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def open(cls, root: Path, dockerfile: Path | None = None) -> "Context":
+        """Read `.dockerignore` (or BuildKit's `<Dockerfile>.dockerignore` beside the Dockerfile)."""
+        candidates = [root / ".dockerignore"]
+        if dockerfile is not None:
+            candidates.insert(0, dockerfile.with_name(dockerfile.name + ".dockerignore"))
+        rules: list[tuple[bool, re.Pattern[str]]] = []
+        problems: list[str] = []
+        for path in candidates:
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            for number, raw in enumerate(text.splitlines(), 1):
+                line = raw.strip()
+                if not line or line.startswith("#"):
+                    continue
+                negate = line.startswith("!")
+                pattern = os.path.normpath(line.lstrip("!").strip()).lstrip("/")
+                try:
+                    rules.append((negate, _ignore_regex(pattern)))
+                except re.error as exc:
+                    problems.append(f"{path.name}:{number}: invalid pattern {line!r} ({exc}); ignored")
+            break
+        return cls(root, tuple(rules), tuple(problems))
+
+    def ignored(self, rel: str) -> bool:
+        excluded = False
+        for negate, regex in self.ignore:
+            if regex.match(rel):
+                excluded = not negate
+        return excluded
+
+    def _path(self, rel: str) -> Path | None:
+        """The real path of a context-relative one, or None when it escapes the context."""
+        clean = os.path.normpath(rel.lstrip("/"))
+        if clean == ".":
+            return self.root
+        if clean.startswith(".."):
+            return None
+        return self.root / clean
+
+    def _stat(self, rel: str) -> os.stat_result | None:
+        path = self._path(rel)
+        if path is None or self.ignored(os.path.normpath(rel.lstrip("/"))):
+            return None
+        try:
+            return path.stat()
+        except (OSError, ValueError):
+            return None
+
+    def is_file(self, rel: str) -> bool:
+        st = self._stat(rel)
+        return st is not None and stat.S_ISREG(st.st_mode)
+
+    def is_dir(self, rel: str) -> bool:
+        st = self._stat(rel)
+        return st is not None and stat.S_ISDIR(st.st_mode)
+
+    def mode(self, rel: str) -> int | None:
+        st = self._stat(rel)
+        return None if st is None else stat.S_IMODE(st.st_mode)
+
+    def glob(self, pattern: str) -> list[str]:
+        """Context paths matching a COPY source with wildcards (one directory level at a time)."""
+        clean = os.path.normpath(pattern.lstrip("/"))
+        parent, _, leaf = clean.rpartition("/")
+        base = self._path(parent or ".")
+        if base is None:
+            return []
+        try:
+            names = sorted(os.listdir(base))
+        except OSError:
+            return []
+        found = [f"{parent}/{n}" if parent else n for n in names if fnmatch.fnmatchcase(n, leaf)]
+        return [p for p in found if not self.ignored(p)]
+
+    def read_text(self, rel: str) -> str | None:
+        """Text of a context file (first MiB), None when absent, ignored, binary or unreadable."""
+        key = os.path.normpath(rel.lstrip("/"))
+        if key in self._cache:
+            return self._cache[key]
+        text: str | None = None
+        if self.is_file(key):
+            path = self._path(key)
+            try:
+                with open(path, "rb") as handle:  # type: ignore[arg-type]
+                    data = handle.read(MAX_READ)
+                text = None if b"\x00" in data[:8192] else data.decode("utf-8", errors="replace")
+            except OSError:
+                text = None
+        self._cache[key] = text
+        return text
+
+    def license(self) -> str | None:
+        """The redistributable licence of the context, or of its repository (up to `.git`)."""
+        directory = self.root.resolve()
+        while True:
+            found = _license_in(directory)
+            if found or (directory / ".git").exists() or directory.parent == directory:
+                return found
+            directory = directory.parent
+
+
+def _license_in(directory: Path) -> str | None:
+    try:
+        names = sorted(n for n in os.listdir(directory) if _LICENSE_NAMES.match(n))
+    except OSError:
+        return None
+    for name in names:
+        try:
+            text = (directory / name).read_text(encoding="utf-8", errors="replace")[:MAX_READ]
+        except OSError:
+            continue
+        spdx = _SPDX.search(text)
+        if spdx and _FREE_SPDX.match(spdx[1]):
+            return spdx[1]
+        flat = " ".join(text.lower().split())
+        for spdx_id, marker in _FREE_TEXTS:
+            if marker in flat:
+                return spdx_id
+        if _FREE_SPDX.match(text.strip()):
+            return text.strip()
+    return None

@@ -1,0 +1,1 @@
+"""What shell commands do to an image: accounts, files, packages."""

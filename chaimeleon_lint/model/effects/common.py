@@ -1,0 +1,160 @@
+"""Argument parsing shared by the effects: getopt-style options and command wrappers."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from chaimeleon_lint.source.shell import Command, Word
+
+# wrapper → (short options taking a value, long options taking a value)
+_WRAPPERS: dict[str, tuple[str, frozenset[str]]] = {
+    "sudo": ("ughCprUDRT", frozenset({"user", "group", "prompt", "close-from", "chdir", "role", "type", "other-user"})),
+    "env": ("uCS", frozenset({"unset", "chdir", "split-string"})),
+    "exec": ("a", frozenset()),
+    "nice": ("n", frozenset({"adjustment"})),
+    "nohup": ("", frozenset()),
+    "time": ("fo", frozenset({"format", "output"})),
+    "command": ("", frozenset()),
+    "stdbuf": ("ioe", frozenset({"input", "output", "error"})),
+    "timeout": ("sk", frozenset({"signal", "kill-after"})),
+    "xargs": ("aEIdLlnPs", frozenset({"arg-file", "delimiter", "max-args", "max-procs", "replace"})),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """Parsed options: name (without dashes) → values in order, and the operands."""
+
+    values: dict[str, list[Word]]
+    operands: list[Word]
+
+    def has(self, *names: str) -> bool:
+        return any(n in self.values for n in names)
+
+    def last(self, *names: str) -> Word | None:
+        found = [v for n in names for v in self.values.get(n, [])]
+        return found[-1] if found else None
+
+    def all(self, *names: str) -> list[Word]:
+        return [v for n in names for v in self.values.get(n, [])]
+
+
+def getopt(args: list[Word] | tuple[Word, ...], short_values: str = "", long_values: frozenset[str] | set[str] = frozenset()) -> Options:
+    """GNU-style parsing: `-abc`, `-uVALUE`, `-u VALUE`, `--long=v`, `--long v`, `--` ends options."""
+    values: dict[str, list[Word]] = {}
+    operands: list[Word] = []
+    i = 0
+    while i < len(args):
+        text = args[i].text
+        if text == "--":
+            operands.extend(args[i + 1:])
+            break
+        if text.startswith("--") and len(text) > 2:
+            name, eq, value = text[2:].partition("=")
+            if eq:
+                values.setdefault(name, []).append(Word(value, args[i].known))
+            elif name in long_values and i + 1 < len(args):
+                i += 1
+                values.setdefault(name, []).append(args[i])
+            else:
+                values.setdefault(name, []).append(Word(""))
+        elif text.startswith("-") and len(text) > 1 and not text[1].isdigit():
+            for j, flag in enumerate(text[1:], start=1):
+                if flag in short_values:
+                    rest = text[j + 1:]
+                    if rest:
+                        values.setdefault(flag, []).append(Word(rest, args[i].known))
+                    elif i + 1 < len(args):
+                        i += 1
+                        values.setdefault(flag, []).append(args[i])
+                    break
+                values.setdefault(flag, []).append(Word(""))
+        else:
+            operands.append(args[i])
+        i += 1
+    return Options(values, operands)
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """The program a command really runs once wrappers are peeled off."""
+
+    argv: tuple[Word, ...]
+    sudo: bool  # run through sudo (as root unless -u says otherwise)
+    run_as: str | None  # `sudo -u NAME`, `gosu NAME`
+
+    @property
+    def name(self) -> str:
+        return self.argv[0].text.rsplit("/", 1)[-1] if self.argv else ""
+
+    @property
+    def args(self) -> tuple[Word, ...]:
+        return self.argv[1:]
+
+
+def unwrap(command: Command) -> Invocation:
+    """Peel `sudo`, `env`, `exec`, `nice`, `gosu user` ... so `sudo -E apt-get install` is apt-get."""
+    argv = command.argv
+    sudo, run_as = False, None
+    for _ in range(8):
+        if not argv:
+            break
+        name = argv[0].text.rsplit("/", 1)[-1]
+        if name in ("gosu", "su-exec") and len(argv) > 2:
+            run_as, argv = argv[1].text, argv[2:]
+            continue
+        if name not in _WRAPPERS:
+            break
+        short, long = _WRAPPERS[name]
+        rest = list(argv[1:])
+        if name == "env":
+            while rest and ("=" in rest[0].text and not rest[0].text.startswith("-")):
+                rest.pop(0)
+        if name == "timeout":
+            rest = _drop_first_operand(rest, short, long)
+        opts = getopt(_leading_options(rest, short, long), short, long)
+        consumed = len(_leading_options(rest, short, long))
+        if name == "env":
+            while consumed < len(rest) and "=" in rest[consumed].text:
+                consumed += 1
+        if name == "sudo":
+            sudo = True
+            user = opts.last("u", "user")
+            run_as = user.text if user is not None else "root"
+        argv = tuple(rest[consumed:])
+    return Invocation(tuple(argv), sudo, run_as)
+
+
+def _leading_options(args: list[Word], short: str, long: frozenset[str]) -> list[Word]:
+    """The option words before a wrapped command (stop at the first operand)."""
+    out: list[Word] = []
+    i = 0
+    while i < len(args) and args[i].text.startswith("-") and args[i].text != "-":
+        out.append(args[i])
+        text = args[i].text
+        if text == "--":
+            break
+        takes = (text.startswith("--") and "=" not in text and text[2:] in long) or (
+            not text.startswith("--") and len(text) == 2 and text[1] in short)
+        if takes and i + 1 < len(args):
+            i += 1
+            out.append(args[i])
+        i += 1
+    return out
+
+
+def _drop_first_operand(args: list[Word], short: str, long: frozenset[str]) -> list[Word]:
+    opts = _leading_options(args, short, long)
+    return opts + args[len(opts) + 1:]
+
+
+def absolute(path: str, cwd: str) -> str:
+    """A normalised absolute path: relative ones are taken from the working directory."""
+    joined = posixpath.normpath(posixpath.join(cwd or "/", path))
+    return "/" + joined.lstrip("/") if not joined.startswith("//") else "/" + joined.lstrip("/")
+
+
+def under(path: str, prefix: str) -> bool:
+    """True when path is prefix or inside it."""
+    return path == prefix or path.startswith(prefix.rstrip("/") + "/")

@@ -1,0 +1,268 @@
+"""The simulated image: frozen facts that checks read and never recompute."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from chaimeleon_lint.model.effects.common import under
+from chaimeleon_lint.model.effects.modes import apply_mode
+from chaimeleon_lint.source.shell import Command
+from chaimeleon_lint.source.variables import Value
+
+if TYPE_CHECKING:
+    from chaimeleon_lint.model.context import Context
+
+KEEP = "keep"
+"""An owner spelling that leaves the uid or gid as it is (`chown user` keeps the group)."""
+
+PLATFORM_UID = 1000
+PLATFORM_GID = 1000
+PLATFORM_HOME = "/home/chaimeleon"
+MOUNT_DIRS = tuple(f"{PLATFORM_HOME}/{d}" for d in ("datasets", "persistent-home", "persistent-shared-folder"))
+DATASETS_DIR = MOUNT_DIRS[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A user; uid/gid None when the Dockerfile leaves them to the base image or a variable."""
+
+    name: str
+    uid: int | None
+    gid: int | None
+    groups: frozenset[str]
+    home: str
+    line: int | None  # where it was created; None: provided by a known base image
+
+
+@dataclass(frozen=True, slots=True)
+class UserState:
+    """The current USER: as written, and resolved to ids where the model can tell."""
+
+    spelled: str
+    uid: int | None
+    gid: int | None
+    line: int | None  # the USER instruction; None: the default (root, or the base image's)
+
+    @property
+    def is_root(self) -> bool | None:
+        return None if self.uid is None else self.uid == 0
+
+
+ROOT = UserState("root", 0, 0, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A file or directory the Dockerfile created or changed."""
+
+    path: str
+    is_dir: bool
+    uid: int | None
+    gid: int | None
+    mode: int | None
+    line: int | None  # None: provided by a known base image
+    origin: str | None = None  # the build-context file it was copied from
+    copied: bool = False  # created by ADD/COPY
+    content: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TreeCopy:
+    """A directory copied from the context; its files are looked up lazily, never listed."""
+
+    dest: str
+    src: str
+    uid: int | None
+    gid: int | None
+    chmod: int | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class TreeChange:
+    """A recursive chown/chmod that reaches into copied trees."""
+
+    prefix: str
+    uid: int | None | str
+    gid: int | None | str
+    chmod: str | None
+    line: int
+
+
+def changed(node: Node, uid: int | None | str, gid: int | None | str, chmod: str | None) -> Node:
+    """A node after chown (KEEP leaves an id) and/or chmod."""
+    return Node(
+        node.path, node.is_dir,
+        node.uid if uid == KEEP else uid,  # type: ignore[arg-type]
+        node.gid if gid == KEEP else gid,  # type: ignore[arg-type]
+        apply_mode(node.mode, chmod, node.is_dir) if chmod is not None else node.mode,
+        node.line, node.origin, node.copied, node.content,
+    )
+
+
+def find_node(path: str, nodes: dict[str, Node], trees: Iterable[TreeCopy | TreeChange],
+              context: "Context | None") -> Node | None:
+    """The node at path: made explicitly, or inside a copied directory tree (checked on disk)."""
+    if path in nodes:
+        return nodes[path]
+    found: Node | None = None
+    for event in trees:
+        if isinstance(event, TreeCopy):
+            if under(path, event.dest) and path != event.dest and context is not None:
+                rel = posixpath.normpath(event.src + path[len(event.dest):])
+                if context.is_file(rel) or context.is_dir(rel):
+                    found = Node(path, context.is_dir(rel), event.uid, event.gid,
+                                 event.chmod if event.chmod is not None else context.mode(rel),
+                                 event.line, origin=rel, copied=True)
+        elif found is not None and under(path, event.prefix):
+            found = changed(found, event.uid, event.gid, event.chmod)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    value: Value
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Launch:
+    """ENTRYPOINT or CMD: exec form argv, or the shell form's parsed commands."""
+
+    exec_form: tuple[str, ...] | None
+    text: str
+    commands: tuple[Command, ...]
+    line: int
+    end_line: int
+
+    @property
+    def argv(self) -> tuple[str, ...]:
+        """What the kernel will exec: the exec form, or the shell wrapping the text."""
+        return self.exec_form if self.exec_form is not None else ("/bin/sh", "-c", self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class Install:
+    """One package-manager call: `manager` apt/pip/conda/poetry/apk/yum; `action` install/update/..."""
+
+    manager: str
+    action: str
+    packages: tuple[str, ...]
+    command: Command
+    as_root: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """A change to the file system by a RUN, with who did it and who owned the place."""
+
+    path: str
+    op: str
+    line: int
+    uid: int | None
+    owner: int | None  # owner of the node (chmod/chown) or of its nearest known ancestor
+    copied: bool  # the node was created by ADD/COPY
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """A RUN: its commands, the user it ran as, and what it removed."""
+
+    line: int
+    end_line: int
+    user: UserState
+    commands: tuple[Command, ...]
+    installs: tuple[Install, ...]
+    removed: tuple[str, ...]
+    env: frozenset[str]  # variable names set for this RUN (ENV, ARG, inline, exported)
+    cache_mounts: tuple[str, ...]  # `--mount=type=cache` targets: not part of the image
+    pip_no_cache: bool  # a pip config written before this RUN sets no-cache-dir
+    apt_no_recommends: bool  # an apt config written before this RUN turns recommends off
+
+
+@dataclass(frozen=True, slots=True)
+class SudoGrant:
+    """Sudo rights: membership of an admin group, or a sudoers line."""
+
+    who: str  # user name, or %group for a sudoers group line
+    line: int
+    via: str  # "group" or "sudoers"
+    commands: str  # "ALL" or the command list of the sudoers line
+    path: str | None = None  # a context file when the sudoers line comes from one
+
+
+@dataclass(frozen=True, slots=True)
+class Password:
+    user: str
+    line: int
+    fixed: bool  # a literal (known) password, not one computed at build time
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    index: int
+    name: str | None
+    base: Value
+    from_line: int
+    base_stage: int | None  # index of the earlier stage this one is built FROM
+    known_base: bool  # a base image known to provide the platform user and mount directories
+    accounts: tuple[Account, ...]
+    group_ids: dict[str, int | None]
+    user: UserState
+    workdir: str
+    workdir_line: int | None
+    env: dict[str, Value]
+    labels: dict[str, Label]
+    shell: tuple[str, ...]
+    entrypoint: Launch | None
+    cmd: Launch | None
+    nodes: dict[str, Node]
+    runs: tuple[Run, ...]
+    installs: tuple[Install, ...]
+    writes: tuple[Write, ...]
+    sudo: tuple[SudoGrant, ...]
+    passwords: tuple[Password, ...]
+    capabilities: dict[str, int | None]  # "ssh", "vnc", "desktop", ... → line installed (None: base)
+    exposes: tuple[tuple[int, int], ...]  # (port, line)
+    trees: tuple[TreeCopy | TreeChange, ...]
+    context: "Context | None"
+
+    def node(self, path: str) -> Node | None:
+        return find_node(path, self.nodes, self.trees, self.context)
+
+    def account(self, name_or_uid: str) -> Account | None:
+        """The account a USER/chown spelling names, by name or by numeric uid."""
+        for account in reversed(self.accounts):
+            if account.name == name_or_uid or (name_or_uid.isdigit() and account.uid == int(name_or_uid)):
+                return account
+        return None
+
+    def platform_account(self) -> Account | None:
+        return next((a for a in reversed(self.accounts) if a.uid == PLATFORM_UID), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    """A context file that runs at start-up, with the commands it runs."""
+
+    image_path: str
+    context_path: str
+    commands: tuple[Command, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    stages: tuple[Stage, ...]
+    kind: str  # "batch" or "interactive"
+    kind_line: int | None  # what made it interactive (None: the user said so, or batch)
+    problems: tuple[tuple[int, str], ...]  # syntax problems, for CHL901
+    license: str | None  # redistributable licence found near the context
+    startup: tuple[Script, ...] = field(default=())
+    entrypoint_missing_from_context: str | None = None
+
+    @property
+    def final(self) -> Stage:
+        return self.stages[-1]

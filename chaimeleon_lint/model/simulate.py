@@ -1,0 +1,317 @@
+"""The fold over instructions: one small function per instruction kind, one state per stage."""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+from collections.abc import Callable, Sequence
+
+from chaimeleon_lint.model.context import Context
+from chaimeleon_lint.model.effects import accounts, files, packages
+from chaimeleon_lint.model.effects.common import absolute, unwrap
+from chaimeleon_lint.model.effects.modes import apply_mode
+from chaimeleon_lint.model.image import (
+    MOUNT_DIRS, PLATFORM_GID, PLATFORM_HOME, PLATFORM_UID, Account, Image, Label, Launch, Node, Run, UserState,
+)
+from chaimeleon_lint.model.software import INTERACTIVE
+from chaimeleon_lint.model.image import TreeCopy
+from chaimeleon_lint.model.state import StageState
+from chaimeleon_lint.model.startup import startup_scripts
+from chaimeleon_lint.source.dockerfile import Dockerfile, Instruction
+from chaimeleon_lint.source.shell import Command, ShellContext, parse_script
+from chaimeleon_lint.source.variables import UNKNOWN, Value, expand, pairs, raw_words, split_words
+
+DEFAULT_KNOWN_BASES = ("harbor.chaimeleon-eu.i3m.upv.es/chaimeleon-library*/ubuntu-python*",)
+_CACHE_ENV = "PIP_NO_CACHE_DIR"
+
+
+class _Simulation:
+    """Holds the stages built so far while one Dockerfile is folded; lives for one call."""
+
+    def __init__(self, dockerfile: Dockerfile, context: Context | None, known_bases: Sequence[str]) -> None:
+        self.dockerfile = dockerfile
+        self.context = context
+        self.known_bases = tuple(known_bases)
+        self.globals: dict[str, Value] = {}
+        self.stages: list[StageState] = []
+
+    @property
+    def state(self) -> StageState:
+        return self.stages[-1]
+
+    def run(self) -> list[StageState]:
+        handlers: dict[str, Callable[[Instruction], None]] = {
+            "FROM": self.from_, "ARG": self.arg, "ENV": self.env, "LABEL": self.label, "USER": self.user,
+            "WORKDIR": self.workdir, "SHELL": self.shell, "ENTRYPOINT": self.launch, "CMD": self.launch,
+            "EXPOSE": self.expose, "COPY": self.copy, "ADD": self.copy, "RUN": self.run_,
+        }
+        for ins in self.dockerfile.instructions:
+            if ins.keyword != "FROM" and ins.keyword != "ARG" and not self.stages:
+                continue
+            handler = handlers.get(ins.keyword)
+            if handler is not None:
+                handler(ins)
+        return self.stages
+
+    def expand(self, text: str) -> Value:
+        return expand(text, self.state.scope(), self.dockerfile.escape)
+
+    # -- stage set-up -----------------------------------------------------------
+    def from_(self, ins: Instruction) -> None:
+        words = split_words(ins.rest, self.globals, self.dockerfile.escape)
+        base = words[0] if words else UNKNOWN
+        name = words[2].text if len(words) >= 3 and words[1].text.lower() == "as" else None
+        index = len(self.stages)
+        parent = next((s for s in reversed(self.stages) if s.name and s.name.lower() == base.text.lower()), None)
+        if parent is not None and base.known:
+            self.stages.append(parent.child(index, name, base, ins.line))
+            return
+        known = base.known and any(fnmatch.fnmatchcase(base.text, p) for p in self.known_bases)
+        state = StageState(index, name, base, ins.line, None, known, self.context)
+        if known:
+            _provide_platform(state, "desktop" in base.text, "jupyter" in base.text)
+        self.stages.append(state)
+
+    def arg(self, ins: Instruction) -> None:
+        """`ARG NAME=default`; a bare `ARG NAME` in a stage takes the global ARG's value."""
+        target = self.state.args if self.stages else self.globals
+        scope = self.state.scope() if self.stages else self.globals
+        for word in raw_words(ins.rest, self.dockerfile.escape):
+            key, eq, default = word.partition("=")
+            if eq:
+                value = expand(default, scope, self.dockerfile.escape)
+            else:
+                value = self.globals.get(key, UNKNOWN) if self.stages else UNKNOWN
+            target[key] = value
+            if self.stages and key == _CACHE_ENV:
+                self.state.pip_no_cache = True
+
+    def env(self, ins: Instruction) -> None:
+        for key, value in pairs(ins.rest, self.state.scope(), self.dockerfile.escape):
+            self.state.env[key] = value
+            if key == _CACHE_ENV:
+                self.state.pip_no_cache = True
+
+    def label(self, ins: Instruction) -> None:
+        for key, value in pairs(ins.rest, self.state.scope(), self.dockerfile.escape):
+            self.state.labels[key] = Label(value, ins.line)
+
+    def user(self, ins: Instruction) -> None:
+        value = self.expand(ins.rest)
+        if not value.known:
+            self.state.user = UserState(value.text or ins.rest, None, None, ins.line)
+            return
+        name, _, group = value.text.partition(":")
+        uid = self.state.uid_of(name)
+        account = self.state.account(name)
+        if group:
+            gid = self.state.gid_of(group)
+        else:
+            gid = account.gid if account else (0 if uid == 0 or uid is not None else None)
+        self.state.user = UserState(value.text, uid, gid, ins.line)
+
+    def workdir(self, ins: Instruction) -> None:
+        value = self.expand(ins.rest)
+        state = self.state
+        if not value.known:
+            state.workdir, state.workdir_line = None, ins.line
+            return
+        path = state.path(value.text)
+        state.workdir, state.workdir_line = path, ins.line
+        if path is not None:  # BuildKit creates a missing WORKDIR owned by the current user
+            state.make_dirs(path, state.user.uid, state.user.gid, 0o755, ins.line)
+
+    def shell(self, ins: Instruction) -> None:
+        if ins.exec_form:
+            self.state.shell = ins.exec_form
+
+    def expose(self, ins: Instruction) -> None:
+        for word in split_words(ins.rest, self.state.scope(), self.dockerfile.escape):
+            port = word.text.split("/", 1)[0].split("-", 1)[0]
+            if word.known and port.isdigit():
+                self.state.exposes.append((int(port), ins.line))
+
+    def shell_context(self, user: UserState) -> ShellContext:
+        state = self.state
+        return ShellContext(state.scope(), state.home(user), state.shell[0].endswith("bash"))
+
+    def launch(self, ins: Instruction) -> None:
+        commands: tuple[Command, ...] = ()
+        if ins.exec_form is None:
+            commands = tuple(parse_script(ins.shell_text, ins.shell_line, self.shell_context(self.state.user)))
+        launch = Launch(ins.exec_form, ins.rest, commands, ins.line, ins.end_line)
+        if ins.keyword == "ENTRYPOINT":
+            self.state.entrypoint = launch
+            if self.state.cmd_inherited:
+                self.state.cmd = None
+        else:
+            self.state.cmd, self.state.cmd_inherited = launch, False
+
+    # -- file system --------------------------------------------------------------
+    def copy(self, ins: Instruction) -> None:
+        state = self.state
+        words = [Value(w) for w in ins.exec_form] if ins.exec_form else split_words(
+            ins.rest, state.scope(), self.dockerfile.escape)
+        if len(words) < 2 or not words[-1].known:
+            return
+        uid, gid = _copy_owner(state, ins.flag("chown"))
+        chmod = ins.flag("chmod")
+        mode = apply_mode(None, chmod, False) if chmod else None
+        dest = state.path(words[-1].text)
+        if dest is None:
+            return
+        sources = words[:-1]
+        into = words[-1].text.endswith("/") or len(sources) > 1
+        heredocs = {h.name: h for h in ins.heredocs}
+        state.make_dirs(posixpath.dirname(dest) if not into else dest, uid, gid, 0o755, ins.line)
+        source_stage = self._source_stage(ins.flag("from"))
+        for source in sources:
+            name = source.text.lstrip("<-").strip("'\"")
+            if source.text.startswith("<<") and name in heredocs:
+                target = posixpath.join(dest, name) if into else dest
+                body = heredocs[name].body
+                state.nodes[target] = Node(target, False, uid, gid, mode or 0o644, ins.line, copied=True, content=body)
+                state.file_written(target, body, ins.line)
+            elif source.known and ins.flag("from") is not None:
+                self._copy_from_stage(source_stage, source.text, dest, into, uid, gid, mode, ins.line)
+            elif source.known and not source.text.startswith(("http://", "https://", "git@")):
+                self._copy_from_context(source.text, dest, into, uid, gid, mode, ins.line)
+            elif source.known:
+                target = posixpath.join(dest, posixpath.basename(source.text)) if into else dest
+                state.nodes[target] = Node(target, False, uid, gid, mode or 0o600, ins.line, copied=True)
+
+    def _source_stage(self, ref: str | None) -> StageState | None:
+        if ref is None:
+            return None
+        for stage in self.stages[:-1]:
+            if (stage.name and stage.name.lower() == ref.lower()) or ref == str(stage.index):
+                return stage
+        return None
+
+    def _copy_from_stage(self, source: StageState | None, path: str, dest: str, into: bool,
+                         uid: int | None, gid: int | None, mode: int | None, line: int) -> None:
+        src = absolute(path, "/")
+        node = source.node(src) if source is not None else None
+        target = posixpath.join(dest, posixpath.basename(src)) if into else dest
+        self.state.nodes[target] = Node(
+            target, node.is_dir if node else False, uid, gid, mode if mode is not None else (node.mode if node else None),
+            line, node.origin if node else None, True, node.content if node else None)
+
+    def _copy_from_context(self, src: str, dest: str, into: bool, uid: int | None, gid: int | None,
+                           mode: int | None, line: int) -> None:
+        state, context = self.state, self.context
+        matches = context.glob(src) if context is not None and any(c in src for c in "*?[") else [src]
+        many = into or len(matches) > 1
+        for rel in matches:
+            rel = posixpath.normpath(rel.lstrip("/")) if rel not in ("", ".") else "."
+            if context is not None and context.is_dir(rel):
+                target = dest  # a directory's contents are copied, not the directory itself
+                state.make_dirs(target, uid, gid, 0o755, line)
+                state.nodes = {p: n for p, n in state.nodes.items()
+                               if not (p.startswith(target.rstrip("/") + "/") and context.is_file(
+                                   posixpath.normpath(rel + p[len(target):])))}
+                state.trees.append(TreeCopy(target, rel, uid, gid, mode, line))
+                continue
+            target = posixpath.join(dest, posixpath.basename(rel)) if many else dest
+            file_mode = mode if mode is not None else (context.mode(rel) if context is not None else None)
+            content = context.read_text(rel) if context is not None and _content_matters(target) else None
+            state.nodes[target] = Node(target, False, uid, gid, file_mode, line, origin=rel, copied=True,
+                                       content=content)
+            if content is not None:
+                state.file_written(target, content, line, origin=rel)
+
+    # -- RUN --------------------------------------------------------------------------
+    def run_(self, ins: Instruction) -> None:
+        state = self.state
+        user = state.user
+        if ins.exec_form is not None:
+            commands = [Command(tuple(Value(a) for a in ins.exec_form), (), (), ins.line, ins.end_line)]
+            if ins.exec_form[:1] and ins.exec_form[0].rsplit("/", 1)[-1] in ("sh", "bash") and "-c" in ins.exec_form:
+                script = ins.exec_form[ins.exec_form.index("-c") + 1:ins.exec_form.index("-c") + 2]
+                commands += parse_script(script[0] if script else "", ins.line, self.shell_context(user))
+        else:
+            commands = parse_script(ins.shell_text, ins.shell_line, self.shell_context(user))
+        state.removed = []
+        pip_no_cache, apt_no_recommends = state.pip_no_cache, state.apt_no_recommends
+        installs = []
+        for command in commands:
+            inv = unwrap(command)
+            actor = state.user_for(inv.run_as)
+            as_root = actor.is_root
+            install = packages.apply(state, inv, command, as_root)
+            if install is not None:
+                installs.append(install)
+            if inv.name in accounts.COMMANDS:
+                accounts.apply(state, inv, command)
+            files.apply(state, inv, command, actor)
+        names = frozenset(state.scope()) | {k for c in commands for k, _ in c.assigns}
+        state.runs.append(Run(ins.line, ins.end_line, user, tuple(commands), tuple(installs),
+                              tuple(state.removed), names, _cache_mounts(ins), pip_no_cache, apt_no_recommends))
+
+
+def _cache_mounts(ins: Instruction) -> tuple[str, ...]:
+    """Targets of `RUN --mount=type=cache,target=...`: caches there never reach the image."""
+    found = []
+    for key, value in ins.flags:
+        if key == "mount" and value and "type=cache" in value:
+            options = dict(part.partition("=")[::2] for part in value.split(","))
+            target = options.get("target") or options.get("dst") or options.get("destination")
+            if target:
+                found.append(absolute(target, "/"))
+    return tuple(found)
+
+
+def _content_matters(path: str) -> bool:
+    return path.startswith(("/etc/sudoers", "/etc/apt/", "/etc/pip", "/etc/xdg/pip")) or path.endswith("pip.conf")
+
+
+def _copy_owner(state: StageState, chown: str | None) -> tuple[int | None, int | None]:
+    """`--chown=user[:group]`: a user without a group uses the same number as gid (Docker docs)."""
+    if chown is None:
+        return 0, 0
+    user, _, group = chown.partition(":")
+    uid = state.uid_of(user)
+    if group:
+        return uid, state.gid_of(group)
+    account = state.account(user)
+    return uid, (account.gid if account else uid)
+
+
+def _provide_platform(state: StageState, desktop: bool, jupyter: bool) -> None:
+    """What the CHAIMELEON base images already contain: the user, its home, the mount points."""
+    state.accounts.append(Account("chaimeleon", PLATFORM_UID, PLATFORM_GID, frozenset(), PLATFORM_HOME, None))
+    state.group_ids["chaimeleon"] = PLATFORM_GID
+    for path in ("/home", PLATFORM_HOME, *MOUNT_DIRS):
+        owner = 0 if path == "/home" else PLATFORM_UID
+        state.nodes[path] = Node(path, True, owner, owner, 0o755, None)
+    state.user = UserState("chaimeleon:chaimeleon", PLATFORM_UID, PLATFORM_GID, None)
+    state.workdir = PLATFORM_HOME
+    if desktop:
+        for capability in ("desktop", "vnc", "ssh", "supervisor"):
+            state.capabilities[capability] = None
+    if jupyter:
+        state.capabilities["webui"] = state.capabilities["browser"] = None
+
+
+def simulate(dockerfile: Dockerfile, context: Context | None, known_bases: Sequence[str] = DEFAULT_KNOWN_BASES,
+             kind: str | None = None) -> Image:
+    """Fold the Dockerfile into an Image; stages before a FROM-less start are skipped."""
+    states = _Simulation(dockerfile, context, known_bases).run()
+    if not states:
+        states = [StageState(0, None, UNKNOWN, 1, None, False, context)]
+    stages = tuple(s.freeze() for s in states)
+    final = stages[-1]
+    interactive_line = next((final.capabilities[c] for c in INTERACTIVE if c in final.capabilities), None)
+    is_interactive = any(c in final.capabilities for c in INTERACTIVE)
+    chosen = kind or ("interactive" if is_interactive else "batch")
+    scripts, missing = startup_scripts(states[-1], context)
+    return Image(
+        stages=stages,
+        kind=chosen,
+        kind_line=interactive_line if chosen == "interactive" and kind is None else None,
+        problems=tuple((p.line, p.message) for p in dockerfile.problems),
+        license=context.license() if context is not None else None,
+        startup=scripts,
+        entrypoint_missing_from_context=missing,
+    )
+

@@ -1,0 +1,191 @@
+"""The mutable state of one stage while it is simulated, frozen into a Stage at the end."""
+
+from __future__ import annotations
+
+import copy
+import posixpath
+from dataclasses import dataclass, field
+
+from chaimeleon_lint.model.context import Context
+from chaimeleon_lint.model.effects.common import absolute, under
+from chaimeleon_lint.model.image import (
+    KEEP, ROOT, Account, Install, Label, Launch, Node, Password, Run, Stage, SudoGrant, TreeChange, TreeCopy,
+    UserState, Write, changed, find_node,
+)
+from chaimeleon_lint.model.sudoers import grants_in
+from chaimeleon_lint.source.variables import Value
+
+_WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
+_APT_CONF = "/etc/apt/apt.conf.d"
+_PIP_CONFS = ("/etc/pip.conf", "/etc/xdg/pip/pip.conf")
+
+
+@dataclass
+class StageState:
+    index: int
+    name: str | None
+    base: Value
+    from_line: int
+    base_stage: int | None
+    known_base: bool
+    context: Context | None
+    accounts: list[Account] = field(default_factory=list)
+    group_ids: dict[str, int | None] = field(default_factory=lambda: {"root": 0})
+    user: UserState = ROOT
+    workdir: str | None = "/"
+    workdir_line: int | None = None
+    env: dict[str, Value] = field(default_factory=dict)
+    args: dict[str, Value] = field(default_factory=dict)
+    labels: dict[str, Label] = field(default_factory=dict)
+    shell: tuple[str, ...] = ("/bin/sh", "-c")
+    entrypoint: Launch | None = None
+    cmd: Launch | None = None
+    cmd_inherited: bool = False
+    nodes: dict[str, Node] = field(default_factory=dict)
+    trees: list[TreeCopy | TreeChange] = field(default_factory=list)
+    runs: list[Run] = field(default_factory=list)
+    installs: list[Install] = field(default_factory=list)
+    writes: list[Write] = field(default_factory=list)
+    sudo: list[SudoGrant] = field(default_factory=list)
+    passwords: list[Password] = field(default_factory=list)
+    capabilities: dict[str, int | None] = field(default_factory=dict)
+    exposes: list[tuple[int, int]] = field(default_factory=list)
+    apt_no_recommends: bool = False
+    pip_no_cache: bool = False
+    removed: list[str] = field(default_factory=list)  # by the RUN being simulated
+
+    def child(self, index: int, name: str | None, base: Value, line: int) -> "StageState":
+        """A stage built FROM this one: same file system and users, fresh per-stage records."""
+        other = copy.copy(self)
+        other.index, other.name, other.base, other.from_line, other.base_stage = index, name, base, line, self.index
+        other.accounts = list(self.accounts)
+        other.group_ids = dict(self.group_ids)
+        other.env, other.args, other.labels = dict(self.env), {}, dict(self.labels)
+        other.nodes, other.trees = dict(self.nodes), list(self.trees)
+        other.capabilities = dict(self.capabilities)
+        other.cmd_inherited = True
+        for name_ in ("runs", "installs", "writes", "sudo", "passwords", "exposes", "removed"):
+            setattr(other, name_, list(getattr(self, name_)))
+        return other
+
+    def scope(self) -> dict[str, Value]:
+        return {**self.args, **self.env}
+
+    # -- users ----------------------------------------------------------------------
+    def account(self, spelled: str) -> Account | None:
+        for account in reversed(self.accounts):
+            if account.name == spelled or (spelled.isdigit() and account.uid == int(spelled)):
+                return account
+        return None
+
+    def set_account(self, account: Account) -> None:
+        self.accounts = [a for a in self.accounts if a.name != account.name] + [account]
+
+    def uid_of(self, spelled: str) -> int | None:
+        if spelled.isdigit():
+            return int(spelled)
+        if spelled == "root":
+            return 0
+        found = self.account(spelled)
+        return found.uid if found else None
+
+    def gid_of(self, spelled: str) -> int | None:
+        if spelled.isdigit():
+            return int(spelled)
+        return self.group_ids.get(spelled)
+
+    def owner(self, spec: str) -> tuple[int | None | str, int | None | str]:
+        """`user:group`, `user.group`, `user`, `:group`, `user:` as chown understands them."""
+        user, sep, group = spec.partition(":")
+        if not sep and "." in spec and not spec.replace(".", "").isdigit():
+            user, sep, group = spec.partition(".")
+        uid: int | None | str = self.uid_of(user) if user else KEEP
+        if sep and not group and user:  # `user:` means the user's login group
+            account = self.account(user)
+            return uid, (account.gid if account else (int(user) if user.isdigit() else None))
+        gid: int | None | str = self.gid_of(group) if group else KEEP
+        return uid, gid
+
+    def user_for(self, run_as: str | None) -> UserState:
+        """The user a command runs as: the current USER, or whom sudo/gosu switches to."""
+        if run_as is None:
+            return self.user
+        account = self.account(run_as)
+        uid = self.uid_of(run_as)
+        return UserState(run_as, uid, account.gid if account else (0 if uid == 0 else None), self.user.line)
+
+    def home(self, user: UserState) -> str | None:
+        if user.uid == 0:
+            return "/root"
+        account = self.account(user.spelled.split(":")[0]) or (
+            self.account(str(user.uid)) if user.uid is not None else None)
+        return account.home if account else None
+
+    # -- files ----------------------------------------------------------------------
+    def path(self, text: str) -> str | None:
+        """An absolute path for a word, None when the working directory is unknown."""
+        if text.startswith("/"):
+            return absolute(text, "/")
+        return absolute(text, self.workdir) if self.workdir is not None else None
+
+    def node(self, path: str) -> Node | None:
+        return find_node(path, self.nodes, self.trees, self.context)
+
+    def owner_near(self, path: str) -> int | None:
+        """Owner of the nearest existing ancestor; base-image places are root's."""
+        current = path
+        while True:
+            node = self.node(current)
+            if node is not None:
+                return node.uid
+            if current == "/":
+                return 0
+            if any(under(current, p) for p in _WORLD_WRITABLE):
+                return None
+            current = posixpath.dirname(current)
+
+    def make_dirs(self, path: str, uid: int | None, gid: int | None, mode: int, line: int,
+                  parents: bool = True) -> None:
+        """mkdir (-p): only the missing directories are created, owned by who made them."""
+        missing = []
+        current = path
+        while current != "/" and self.node(current) is None:
+            missing.append(current)
+            if not parents:
+                break
+            current = posixpath.dirname(current)
+        for made in reversed(missing):
+            self.nodes[made] = Node(made, True, uid, gid, mode, line)
+
+    def write(self, path: str, op: str, line: int, user: UserState, content: str | None = None) -> None:
+        """Record a change to the file system and what it means for special files."""
+        node = self.node(path)
+        own = op in ("chmod", "chown")
+        owner = node.uid if own and node is not None else self.owner_near(path if own else posixpath.dirname(path))
+        self.writes.append(Write(path, op, line, user.uid, owner, bool(node and node.copied)))
+        if content is not None:
+            self.file_written(path, content, line)
+
+    def file_written(self, path: str, content: str, line: int, origin: str | None = None) -> None:
+        """Files whose content matters: sudoers, apt and pip configuration."""
+        if path == "/etc/sudoers" or under(path, "/etc/sudoers.d"):
+            self.sudo.extend(grants_in(content, line, origin))
+        elif under(path, _APT_CONF) and "install-recommends" in content.lower():
+            lowered = content.lower().replace(" ", "")
+            self.apt_no_recommends = '"false"' in lowered or '"0"' in lowered
+        elif (path in _PIP_CONFS or path.endswith("/.pip/pip.conf") or path.endswith("/.config/pip/pip.conf")) \
+                and "no-cache-dir" in content.lower():
+            self.pip_no_cache = True
+
+    def freeze(self) -> Stage:
+        return Stage(
+            index=self.index, name=self.name, base=self.base, from_line=self.from_line,
+            base_stage=self.base_stage, known_base=self.known_base, accounts=tuple(self.accounts),
+            group_ids=dict(self.group_ids), user=self.user, workdir=self.workdir or "",
+            workdir_line=self.workdir_line, env=dict(self.env), labels=dict(self.labels), shell=self.shell,
+            entrypoint=self.entrypoint, cmd=self.cmd, nodes={p: n for p, n in self.nodes.items()},
+            runs=tuple(self.runs), installs=tuple(self.installs), writes=tuple(self.writes),
+            sudo=tuple(self.sudo), passwords=tuple(self.passwords), capabilities=dict(self.capabilities),
+            exposes=tuple(self.exposes), trees=tuple(self.trees), context=self.context,
+        )
+

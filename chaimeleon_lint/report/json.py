@@ -1,0 +1,25 @@
+"""`--format json`, documented by schemas/report.schema.json."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from chaimeleon_lint import __version__
+from chaimeleon_lint.linter import Result
+from chaimeleon_lint.report import summary
+
+
+def render(results: Sequence[Result]) -> str:
+    document = {
+        "version": 1,
+        "tool": {"name": "chaimeleon-lint", "version": __version__},
+        "files": [{"path": r.path, "context": r.context} for r in results],
+        "findings": [
+            {"rule": f.rule, "slug": f.slug, "severity": f.severity.label, "path": f.path, "line": f.line,
+             "end_line": f.end_line, "message": f.message, "fix": f.fix}
+            for r in results for f in r.findings
+        ],
+        "summary": summary(results),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

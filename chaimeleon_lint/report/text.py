@@ -1,0 +1,68 @@
+"""`--format text`: grouped per file, with the offending line and a fix; rich only on a colour terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from chaimeleon_lint.linter import Result
+from chaimeleon_lint.report import summary
+
+_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def _source_line(lines_of: Callable[[str], Sequence[str]], path: str, line: int | None) -> str | None:
+    if line is None:
+        return None
+    lines = lines_of(path)
+    return lines[line - 1].rstrip() if 0 < line <= len(lines) else None
+
+
+def render_plain(results: Sequence[Result], lines_of: Callable[[str], Sequence[str]], quiet: bool) -> str:
+    out: list[str] = []
+    for result in results:
+        for note in result.notes:
+            out.append(f"{result.path}: note: {note}")
+        for f in result.findings:
+            where = f"{f.path}:{f.line}" if f.line else f.path
+            out.append(f"{where}: {f.severity.label} {f.rule} {f.slug}: {f.message}")
+            if quiet:
+                continue
+            code = _source_line(lines_of, f.path, f.line)
+            if code is not None:
+                out.append(f"    | {code.strip()}")
+            out.append(f"    fix: {f.fix}")
+    if not quiet:
+        counts = summary(results)
+        out.append(f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info "
+                   f"in {len(results)} file(s)")
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def render_rich(results: Sequence[Result], lines_of: Callable[[str], Sequence[str]], quiet: bool) -> None:
+    """Colour output for a terminal; imported only when one is attached."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(highlight=False)
+    for result in results:
+        console.print(f"[bold underline]{escape(result.path)}[/]")
+        for note in result.notes:
+            console.print(f"  [dim]note: {escape(note)}[/]")
+        if not result.findings:
+            console.print("  [green]no findings[/]")
+        for f in result.findings:
+            style = _STYLE[f.severity.label]
+            line = str(f.line) if f.line else "-"
+            other = f" [dim]{escape(f.path)}[/]" if f.path != result.path else ""
+            console.print(f"  [dim]{line:>4}[/] [{style}]{f.severity.label:<7}[/] [bold]{f.rule}[/] "
+                          f"[dim]{f.slug}[/]{other}  {escape(f.message)}")
+            if quiet:
+                continue
+            code = _source_line(lines_of, f.path, f.line)
+            if code is not None:
+                console.print(f"       [dim]│[/] {escape(code.strip())}")
+            console.print(f"       [green]fix:[/] {escape(f.fix)}")
+    if not quiet:
+        counts = summary(results)
+        console.print(f"[bold]{counts['error']}[/] error(s), [bold]{counts['warning']}[/] warning(s), "
+                      f"[bold]{counts['info']}[/] info in {len(results)} file(s)")

@@ -1,0 +1,303 @@
+"""Dockerfile syntax with exact line spans, following BuildKit's parser where others drift.
+
+Closes the gaps of line-regex parsers: `# escape=`, comment and blank lines inside
+continuations, heredocs (`RUN <<EOF`, `COPY <<EOF dst`), JSON versus shell form (invalid
+JSON is shell form, as Docker does), and flags such as `--chown` or `--mount`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+KEYWORDS = frozenset(
+    "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD "
+    "RUN SHELL STOPSIGNAL USER VOLUME WORKDIR".split()
+)
+HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
+FLAG_KEYWORDS = frozenset({"RUN", "COPY", "ADD", "FROM", "HEALTHCHECK"})
+EXEC_KEYWORDS = frozenset({"RUN", "CMD", "ENTRYPOINT", "SHELL"})
+SHELL_SCRIPT_KEYWORDS = frozenset({"RUN", "CMD", "ENTRYPOINT"})
+
+_DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9_]*)\s*=\s*(\S*)\s*$")
+_HEREDOC_NAME = re.compile(r"(-?)\s*(?:\"([^\"\s]+)\"|'([^'\s]+)'|([A-Za-z_][A-Za-z0-9_]*))")
+_TOKEN = re.compile(r"(\S+)\s*")
+_SHEBANG_SHELLS = frozenset({"sh", "bash", "dash", "ash"})
+
+
+@dataclass(frozen=True, slots=True)
+class Heredoc:
+    """A here-document; `line` is its first body line, `end_line` its terminator's line."""
+
+    name: str
+    body: str
+    line: int
+    end_line: int
+    strip_tabs: bool
+    expands: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Instruction:
+    keyword: str
+    line: int
+    end_line: int
+    args: str
+    flags: tuple[tuple[str, str | None], ...]
+    rest: str
+    exec_form: tuple[str, ...] | None
+    heredocs: tuple[Heredoc, ...]
+    shell_text: str
+    shell_line: int
+
+    def flag(self, name: str) -> str | None:
+        """Value of `--name=value` (last one wins, as in BuildKit); None when absent."""
+        found = None
+        for key, value in self.flags:
+            if key == name:
+                found = value if value is not None else ""
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    line: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    line: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Dockerfile:
+    instructions: tuple[Instruction, ...]
+    comments: tuple[Comment, ...]
+    problems: tuple[Problem, ...]
+    escape: str
+    lines: tuple[str, ...]
+
+
+def _is_comment(line: str) -> bool:
+    return line.lstrip().startswith("#")
+
+
+def _continues(line: str, escape: str) -> tuple[str, bool]:
+    """The line without its trailing escape character, and whether it continues."""
+    trimmed = line.rstrip(" \t")
+    if trimmed.endswith(escape):
+        return trimmed[: -len(escape)], True
+    return line, False
+
+
+def heredoc_markers(text: str) -> list[tuple[str, bool, bool]]:
+    """(name, strip_tabs, expands) for each `<<NAME` outside quotes, in order."""
+    found: list[tuple[str, bool, bool]] = []
+    i, quote = 0, ""
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+            elif ch == "\\" and quote == '"':
+                i += 1
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "\\":
+            i += 1
+        elif text.startswith("<<", i) and not text.startswith("<<<", i):
+            m = _HEREDOC_NAME.match(text, i + 2)
+            if m:
+                name = m[2] or m[3] or m[4]
+                found.append((name, m[1] == "-", m[4] is not None))
+                i = m.end()
+                continue
+        i += 1
+    return found
+
+
+def _split_flags(keyword: str, args: str) -> tuple[tuple[tuple[str, str | None], ...], str]:
+    if keyword not in FLAG_KEYWORDS:
+        return (), args
+    flags: list[tuple[str, str | None]] = []
+    rest = args.lstrip()
+    while rest.startswith("--"):
+        token = _TOKEN.match(rest)
+        assert token is not None  # rest starts with "--", so one token always matches
+        name, eq, value = token[1][2:].partition("=")
+        flags.append((name.lower(), value.strip("\"'") if eq else None))
+        rest = rest[token.end():]
+    return tuple(flags), rest
+
+
+def _blank_prefix(physical: str, has_flags: bool) -> str:
+    """Replace the keyword and its flags with spaces, keeping every row where it was."""
+    i, n = 0, len(physical)
+
+    def skip_space(j: int) -> int:
+        while j < n:
+            if physical[j] in " \t\n":
+                j += 1
+            elif physical.startswith("\\\n", j):
+                j += 2
+            else:
+                break
+        return j
+
+    i = skip_space(i)
+    while i < n and physical[i] not in " \t\n\\":
+        i += 1
+    if has_flags:
+        while True:
+            j = skip_space(i)
+            if not physical.startswith("--", j):
+                break
+            while j < n and physical[j] not in " \t\n":
+                j += 1
+            i = j
+    i = skip_space(i) if i < n and physical[i] == "\\" else i
+    return "".join(c if c == "\n" else " " for c in physical[:i]) + physical[i:]
+
+
+def _exec_form(keyword: str, rest: str, line: int, problems: list[Problem]) -> tuple[str, ...] | None:
+    if keyword not in EXEC_KEYWORDS or not rest.lstrip().startswith("["):
+        if keyword == "SHELL":
+            problems.append(Problem(line, "SHELL requires the JSON form, e.g. SHELL [\"/bin/bash\", \"-c\"]"))
+        return None
+    try:
+        value = json.loads(rest)
+    except ValueError:
+        value = None
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    problems.append(
+        Problem(line, f"{keyword} looks like a JSON array but is not valid JSON "
+                      "(double quotes only); Docker runs it in shell form")
+    )
+    return None
+
+
+def _runs_in_shell(script: str) -> bool:
+    """True unless a shebang names another interpreter (`#!/usr/bin/env python3`)."""
+    if not script.startswith("#!"):
+        return True
+    words = script.split("\n", 1)[0][2:].split()
+    program = words[0].rsplit("/", 1)[-1] if words else "sh"
+    if program == "env":
+        program = next((w for w in words[1:] if not w.startswith("-")), "sh")
+    return program in _SHEBANG_SHELLS
+
+
+def _shell_script(keyword: str, rest: str, physical: str, heredocs: list[Heredoc],
+                  heredoc_rows: list[str], line: int, has_flags: bool) -> tuple[str, int]:
+    """The text a shell runs for this instruction, and the file line of its first row."""
+    if keyword not in SHELL_SCRIPT_KEYWORDS:
+        return "", line
+    if heredocs and keyword == "RUN" and re.fullmatch(r"\s*(<<-?\s*\S+\s*)+", rest):
+        # BuildKit runs a lone heredoc as the script itself; a shebang picks the interpreter.
+        body = heredocs[0].body
+        return (body if _runs_in_shell(body) else ""), heredocs[0].line
+    text = _blank_prefix(physical, has_flags)
+    if heredoc_rows:
+        text += "\n" + "\n".join(heredoc_rows)
+    return text, line
+
+
+def parse(text: str) -> Dockerfile:
+    """Split text into instructions, comments and syntax problems; never raises."""
+    lines = text.split("\n")
+    n = len(lines)
+    escape = "\\"
+    comments: list[Comment] = []
+    problems: list[Problem] = []
+    instructions: list[Instruction] = []
+
+    i = 0
+    while i < n:
+        m = _DIRECTIVE.match(lines[i].strip())
+        if not m:
+            break
+        if m[1].lower() == "escape":
+            if m[2] in ("\\", "`"):
+                escape = m[2]
+            else:
+                problems.append(Problem(i + 1, f"invalid escape directive {m[2]!r}: use \\ or `"))
+        comments.append(Comment(i + 1, lines[i].strip()[1:].strip()))
+        i += 1
+
+    while i < n:
+        stripped = lines[i].strip()
+        if not stripped:
+            i += 1
+            continue
+        if stripped.startswith("#"):
+            comments.append(Comment(i + 1, stripped[1:].strip()))
+            i += 1
+            continue
+        start = i
+        parts: list[str] = []
+        rows: list[str] = []
+        while i < n:
+            content, cont = _continues(lines[i], escape)
+            parts.append(content)
+            rows.append(content + "\\" if cont else content)
+            i += 1
+            if not cont:
+                break
+            while i < n and (not lines[i].strip() or _is_comment(lines[i])):
+                rows.append("\\")
+                i += 1
+        logical = "".join(parts)
+        head = logical.lstrip()
+        word = head.split(None, 1)
+        keyword = word[0].upper()
+        args = word[1].strip() if len(word) > 1 else ""
+        line = start + 1
+        if keyword not in KEYWORDS:
+            hint = ""
+            if instructions and instructions[-1].end_line == start:
+                hint = " (is a '\\' missing at the end of the previous line?)"
+            problems.append(Problem(line, f"unknown instruction {word[0]!r}{hint}"))
+            continue
+        if not args:
+            problems.append(Problem(line, f"{keyword} needs arguments"))
+            continue
+
+        heredocs: list[Heredoc] = []
+        heredoc_rows: list[str] = []
+        if keyword in HEREDOC_KEYWORDS:
+            for name, strip_tabs, expands in heredoc_markers(args):
+                body_start = i
+                while i < n:
+                    candidate = lines[i].lstrip("\t") if strip_tabs else lines[i]
+                    if candidate.rstrip() == name:
+                        break
+                    i += 1
+                body_lines = lines[body_start:i]
+                heredoc_rows.extend(body_lines)
+                if i >= n:
+                    problems.append(Problem(line, f"heredoc <<{name} is never terminated (no line '{name}')"))
+                    end = n
+                else:
+                    heredoc_rows.append(lines[i])
+                    end = i + 1
+                    i += 1
+                body = "\n".join(x.lstrip("\t") if strip_tabs else x for x in body_lines)
+                heredocs.append(Heredoc(name, body + "\n" if body_lines else "",
+                                        body_start + 1, end, strip_tabs, expands))
+        flags, rest = _split_flags(keyword, args)
+        exec_form = None if heredocs else _exec_form(keyword, rest, line, problems)
+        shell_text, shell_line = ("", line) if exec_form is not None else _shell_script(
+            keyword, rest, "\n".join(rows), heredocs, heredoc_rows, line, bool(flags))
+        instructions.append(Instruction(
+            keyword=keyword, line=line, end_line=max(i, line), args=args, flags=flags, rest=rest,
+            exec_form=exec_form, heredocs=tuple(heredocs), shell_text=shell_text, shell_line=shell_line,
+        ))
+    if not any(ins.keyword == "FROM" for ins in instructions) and instructions:
+        problems.append(Problem(instructions[0].line, "no FROM instruction: a Dockerfile must start from a base image"))
+    elif instructions and instructions[0].keyword not in ("FROM", "ARG"):
+        problems.append(Problem(instructions[0].line, f"{instructions[0].keyword} before the first FROM"))
+    return Dockerfile(tuple(instructions), tuple(comments), tuple(problems), escape, tuple(lines))

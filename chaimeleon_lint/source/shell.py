@@ -1,0 +1,363 @@
+"""Shell text to simple commands, with tree-sitter-bash (error tolerant, keeps positions).
+
+Commands come out in execution order with their own file lines. We descend where a shell
+runs more shell: `sh -c '...'`, `bash <<EOF`, `$(...)`, loops (unrolled over their literal
+word lists) and function bodies. Brace expansion is done only under bash: dash, Debian's
+/bin/sh, leaves `{a,b}` as it is.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from chaimeleon_lint.source.variables import UNKNOWN, Scope, Value, expand
+
+if TYPE_CHECKING:
+    from tree_sitter import Node, Parser
+
+Word = Value
+SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
+_MAX_LOOP = 64
+_MAX_DEPTH = 8
+_DQ_ESCAPE = re.compile(r"\\([\"\\$`\n])")
+_WORD_ESCAPE = re.compile(r"\\(.)", re.S)
+_BRACES = re.compile(r"\{([^{}]*,[^{}]*)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    op: str
+    target: Word | None
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One simple command after expansion; `stdin` is the text fed to it when we can tell."""
+
+    argv: tuple[Word, ...]
+    assigns: tuple[tuple[str, Word], ...]
+    redirects: tuple[Redirect, ...]
+    line: int
+    end_line: int
+    stdin: Word | None = None
+
+    @property
+    def name(self) -> str:
+        return self.argv[0].text.rsplit("/", 1)[-1] if self.argv else ""
+
+    @property
+    def args(self) -> list[str]:
+        return [w.text for w in self.argv[1:]]
+
+    def with_redirects(self, extra: tuple[Redirect, ...], stdin: Word | None) -> "Command":
+        return Command(self.argv, self.assigns, self.redirects + extra, self.line, self.end_line,
+                       stdin if stdin is not None else self.stdin)
+
+
+@dataclass(frozen=True, slots=True)
+class ShellContext:
+    """What the shell knows before it starts: variables, the user's home, bash or not."""
+
+    scope: Scope
+    home: str | None
+    bash: bool
+
+
+@functools.cache
+def _parser() -> "Parser":
+    """The tree-sitter parser, built once: loading the grammar is the costly part."""
+    import tree_sitter_bash
+    from tree_sitter import Language, Parser
+
+    return Parser(Language(tree_sitter_bash.language()))
+
+
+def parse_script(text: str, first_line: int, ctx: ShellContext) -> list[Command]:
+    """All simple commands a script runs, in order; never raises on bad syntax."""
+    if not text.strip():
+        return []
+    tree = _parser().parse(text.encode("utf-8", errors="replace"))
+    walker = _Walker(first_line, ctx.home, ctx.bash, dict(ctx.scope), 0)
+    walker.visit(tree.root_node)
+    return walker.commands
+
+
+def brace_expand(text: str) -> list[str]:
+    """bash brace expansion of comma lists, `a{b,c}d` → `abd acd` (nested via recursion)."""
+    m = _BRACES.search(text)
+    if not m:
+        return [text]
+    out: list[str] = []
+    for alternative in m[1].split(","):
+        out.extend(brace_expand(text[: m.start()] + alternative + text[m.end():]))
+    return out
+
+
+def echo_output(command: Command) -> Word | None:
+    """What `echo`/`printf` writes to stdout, when it is plain enough to know."""
+    args = list(command.argv[1:])
+    if command.name == "echo":
+        interpret = False
+        while args and re.fullmatch(r"-[neE]+", args[0].text):
+            interpret = interpret or "e" in args[0].text
+            args.pop(0)
+        text = " ".join(a.text for a in args)
+        if interpret:
+            text = text.replace("\\n", "\n").replace("\\t", "\t")
+        return Word(text + "\n", all(a.known for a in args))
+    if command.name == "printf" and args:
+        fmt = args[0].text.replace("\\n", "\n").replace("\\t", "\t")
+        values = iter(a.text for a in args[1:])
+        text = re.sub(r"%[sbd]", lambda _: next(values, ""), fmt)
+        return Word(text, all(a.known for a in args))
+    if command.name == "cat" and not args:
+        return command.stdin
+    return None
+
+
+@dataclass
+class _Walker:
+    """Walks one syntax tree; local state only (its scope and the commands found)."""
+
+    first_line: int
+    home: str | None
+    bash: bool
+    scope: dict[str, Value]
+    depth: int
+    commands: list[Command] = field(default_factory=list)
+
+    def line(self, node: "Node") -> int:
+        return self.first_line + node.start_point[0]
+
+    def end_line(self, node: "Node") -> int:
+        return self.first_line + node.end_point[0]
+
+    # -- statements ---------------------------------------------------------------
+    def visit(self, node: "Node") -> None:
+        kind = node.type
+        if kind == "command":
+            self.command(node, (), None)
+        elif kind == "redirected_statement":
+            self.redirected(node)
+        elif kind == "pipeline":
+            self.pipeline(node)
+        elif kind == "variable_assignment":
+            self.assign(node)
+        elif kind == "declaration_command":
+            for child in node.named_children:
+                if child.type == "variable_assignment":
+                    self.assign(child)
+        elif kind == "for_statement":
+            self.for_loop(node)
+        else:
+            for child in node.named_children:
+                self.visit(child)
+
+    def assign(self, node: "Node") -> None:
+        """`X=1` or `export X=1`: an assignment-only command, kept so checks see the variable."""
+        name = node.child_by_field_name("name")
+        value = node.child_by_field_name("value")
+        if name is not None:
+            word = self.word(value) if value is not None else Value("")
+            self.scope[name.text.decode()] = word
+            self.commands.append(Command((), ((name.text.decode(), word),), (), self.line(node), self.end_line(node)))
+
+    def for_loop(self, node: "Node") -> None:
+        var = node.child_by_field_name("variable")
+        body = node.child_by_field_name("body")
+        values = [w for child in node.children_by_field_name("value") for w in self.words(child)]
+        if var is None or body is None:
+            return
+        name = var.text.decode()
+        for value in values[:_MAX_LOOP] if values else [UNKNOWN]:
+            self.scope[name] = value
+            self.visit(body)
+
+    def pipeline(self, node: "Node") -> None:
+        piped: Word | None = None
+        for child in node.named_children:
+            before = len(self.commands)
+            if child.type == "command":
+                self.command(child, (), piped)
+            else:
+                self.visit(child)
+            emitted = self.commands[before:]
+            piped = echo_output(emitted[-1]) if emitted else None
+
+    def redirected(self, node: "Node") -> None:
+        """Redirects belong to the last command of the body (tree-sitter may wrap a list)."""
+        body = node.child_by_field_name("body")
+        redirects: list[Redirect] = []
+        stdin: Word | None = None
+        scripts: list[tuple[str, int]] = []
+        for child in node.named_children:
+            if child == body:
+                continue
+            if child.type == "heredoc_redirect":
+                stdin = self.heredoc_text(child)
+                body_node = next((c for c in child.named_children if c.type == "heredoc_body"), None)
+                if body_node is not None:
+                    scripts.append((stdin.text, self.line(body_node)))
+                redirects.extend(self.redirect(c) for c in child.named_children if c.type == "file_redirect")
+            elif child.type == "herestring_redirect":
+                target = child.named_children[-1] if child.named_children else None
+                stdin = self.word(target) if target is not None else UNKNOWN
+            elif child.type == "file_redirect":
+                redirects.append(self.redirect(child))
+        if body is None:
+            return
+        before = len(self.commands)
+        if body.type == "command":
+            self.command(body, tuple(redirects), stdin)
+        else:
+            self.visit(body)
+            if len(self.commands) > before:
+                self.commands[-1] = self.commands[-1].with_redirects(tuple(redirects), stdin)
+        runs_stdin = len(self.commands) > before and self.commands[before].name in SHELLS
+        if runs_stdin and len(self.commands[before].argv) == 1:
+            for script, line in scripts:  # `bash <<EOF`: the heredoc is the script
+                self.nested(script, line, self.commands[before].name == "bash")
+
+    def redirect(self, node: "Node") -> Redirect:
+        op = next((c.type for c in node.children if not c.is_named), ">")
+        dest = node.child_by_field_name("destination")
+        if dest is None and node.named_children:
+            dest = node.named_children[-1]
+        return Redirect(op, self.word(dest) if dest is not None and dest.type != "file_descriptor" else None)
+
+    def heredoc_text(self, node: "Node") -> Word:
+        start = next((c for c in node.named_children if c.type == "heredoc_start"), None)
+        body = next((c for c in node.named_children if c.type == "heredoc_body"), None)
+        if body is None:
+            return Value("")
+        quoted = start is not None and start.text[:1] in (b"'", b'"', b"\\")
+        if quoted:
+            return Value(body.text.decode())
+        return self.join(body, body.named_children, keep_text=True)
+
+    def command(self, node: "Node", redirects: tuple[Redirect, ...], stdin: Word | None) -> None:
+        assigns: list[tuple[str, Word]] = []
+        argv: list[Word] = []
+        argv_nodes: list["Node"] = []
+        extra: list[Redirect] = list(redirects)
+        for child in node.named_children:
+            if child.type == "variable_assignment":
+                name = child.child_by_field_name("name")
+                value = child.child_by_field_name("value")
+                if name is not None:
+                    assigns.append((name.text.decode(), self.word(value) if value is not None else Value("")))
+            elif child.type == "file_redirect":
+                extra.append(self.redirect(child))
+            elif child.type == "herestring_redirect":
+                target = child.named_children[-1] if child.named_children else None
+                stdin = self.word(target) if target is not None else UNKNOWN
+            elif child.type in ("heredoc_redirect",):
+                stdin = self.heredoc_text(child)
+            else:
+                target = child.named_children[0] if child.type == "command_name" and child.named_children else child
+                for word in self.words(target):
+                    argv.append(word)
+                    argv_nodes.append(target)
+        if not argv:
+            self.scope.update(assigns)
+        command = Command(tuple(argv), tuple(assigns), tuple(extra), self.line(node), self.end_line(node), stdin)
+        self.commands.append(command)
+        if argv:
+            self.shell_c(command, argv_nodes)
+
+    def shell_c(self, command: Command, nodes: list["Node"]) -> None:
+        """`sh -c 'script'` and `bash -lc "script"`: the string is shell too."""
+        if command.name not in SHELLS:
+            return
+        for i, word in enumerate(command.argv[1:], start=1):
+            if not word.text.startswith("-"):
+                return
+            if "c" in word.text[1:] and not word.text.startswith("--") and i + 1 < len(command.argv):
+                self.nested(command.argv[i + 1].text, self.line(nodes[i + 1]), command.name == "bash")
+                return
+
+    def nested(self, script: str, line: int, bash: bool) -> None:
+        if self.depth >= _MAX_DEPTH or not script.strip():
+            return
+        tree = _parser().parse(script.encode("utf-8", errors="replace"))
+        inner = _Walker(line, self.home, bash, dict(self.scope), self.depth + 1)
+        inner.visit(tree.root_node)
+        self.commands.extend(inner.commands)
+
+    # -- words --------------------------------------------------------------------
+    def words(self, node: "Node") -> list[Word]:
+        """One node may become several words (brace expansion under bash)."""
+        word = self.word(node)
+        if self.bash and word.known and node.type in ("concatenation", "word") and "{" in node.text.decode():
+            return [Value(t) for t in brace_expand(word.text)]
+        return [word]
+
+    def word(self, node: "Node") -> Word:
+        kind = node.type
+        text = node.text.decode(errors="replace")
+        if kind in ("word", "number"):
+            value = Value(_WORD_ESCAPE.sub(r"\1", text))
+            return self.tilde(value, text)
+        if kind == "raw_string":
+            return Value(text[1:-1])
+        if kind == "ansi_c_string":
+            return Value(text[2:-1].encode().decode("unicode_escape", errors="replace"))
+        if kind == "string":
+            return self.join(node, node.named_children, keep_text=False)
+        if kind == "concatenation":
+            parts = [self.word(c) for c in node.named_children]
+            joined = Value("".join(p.text for p in parts), all(p.known for p in parts))
+            first = node.named_children[0] if node.named_children else None
+            return self.tilde(joined, first.text.decode() if first is not None and first.type == "word" else "")
+        if kind == "simple_expansion":
+            return self.scope.get(text[1:], UNKNOWN)
+        if kind == "expansion":
+            return expand(text, self.scope)
+        if kind in ("command_substitution", "process_substitution"):
+            for child in node.named_children:
+                self.visit(child)
+            return UNKNOWN
+        if kind == "command_name":
+            return self.word(node.named_children[0]) if node.named_children else Value(text)
+        return UNKNOWN
+
+    def tilde(self, value: Word, raw: str) -> Word:
+        """`~` and `~/x` at the start of an unquoted word: the current user's home."""
+        if raw == "~" or raw.startswith("~/"):
+            if self.home is None:
+                return Value(value.text, known=False)
+            return Value(self.home + value.text[1:], value.known)
+        return value
+
+    def join(self, node: "Node", parts: list["Node"], keep_text: bool) -> Word:
+        """A double-quoted string or heredoc body: literal text between expansions."""
+        source = node.text
+        pieces: list[str] = []
+        known = True
+        pos = node.start_byte
+        end = node.end_byte
+        if not keep_text:  # skip the surrounding double quotes
+            pos += 1
+            end -= 1
+        for part in parts:
+            if part.type in ("simple_expansion", "expansion", "command_substitution", "arithmetic_expansion"):
+                pieces.append(_DQ_ESCAPE.sub(_unescape, source[pos - node.start_byte: part.start_byte - node.start_byte].decode(errors="replace")))
+                value = self.word(part)
+                pieces.append(value.text)
+                known = known and value.known
+                pos = part.end_byte
+        pieces.append(_DQ_ESCAPE.sub(_unescape, source[pos - node.start_byte: end - node.start_byte].decode(errors="replace")))
+        return Value("".join(pieces), known)
+
+
+def _unescape(m: re.Match[str]) -> str:
+    return "" if m[1] == "\n" else m[1]
+
+
+def iter_words(commands: list[Command]) -> Iterator[Word]:
+    for command in commands:
+        yield from command.argv

@@ -1,0 +1,178 @@
+"""ARG/ENV expansion as BuildKit's shell lexer does it, with one difference on purpose.
+
+A variable we cannot know (an ARG with no default, or a plain `$NAME` the base image might
+set) expands to an *unknown* value, never to "": a linter that guesses "" reports labels as
+missing that a `--build-arg` would fill in. `${NAME:-default}` of a name the Dockerfile never
+declares takes its default, as BuildKit does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_BRACED = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+?])(.*))?", re.S)
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """An expanded string; `known` is False when any part of it came from an unknown variable."""
+
+    text: str
+    known: bool = True
+
+
+UNKNOWN = Value("", known=False)
+Scope = Mapping[str, Value]
+
+
+def substitute(name: str, op: str | None, word: Value | None, scope: Scope) -> Value:
+    """`$name` or `${name<op>word}` with POSIX meanings of `-`, `:-`, `+`, `:+`, `?`, `:?`."""
+    current = scope.get(name, UNKNOWN)
+    if op is None or op in ("?", ":?"):
+        return current
+    is_set = name in scope
+    if not is_set and op.endswith("-"):
+        return word or Value("")  # never declared: the default is what BuildKit will use
+    if not current.known:
+        return UNKNOWN
+    usable = is_set and (current.text != "" or not op.startswith(":"))
+    word = word or Value("")
+    if op.endswith("-"):
+        return current if usable else word
+    return word if usable else Value("")
+
+
+def _closing_brace(text: str, start: int) -> int:
+    depth = 0
+    for j in range(start, len(text)):
+        if text[j] == "{":
+            depth += 1
+        elif text[j] == "}":
+            if depth == 0:
+                return j
+            depth -= 1
+    return -1
+
+
+def _dollar(text: str, i: int, scope: Scope, escape: str) -> tuple[Value, int]:
+    """Expand the `$...` at text[i]; return the value and the index after it."""
+    if text.startswith("${", i):
+        end = _closing_brace(text, i + 2)
+        if end < 0:
+            return Value(text[i:]), len(text)
+        m = _BRACED.fullmatch(text, i + 2, end)
+        if not m:  # ${#x}, ${x%y} and other forms we do not evaluate
+            return UNKNOWN, end + 1
+        word = expand(m[3], scope, escape) if m[2] else None
+        return substitute(m[1], m[2], word, scope), end + 1
+    m = _NAME.match(text, i + 1)
+    if not m:
+        return Value("$"), i + 1
+    return substitute(m[0], None, None, scope), m.end()
+
+
+def _scan(text: str, scope: Scope, escape: str, split: bool) -> list[Value]:
+    """Quote removal and expansion; with `split`, words end at unquoted white space."""
+    words: list[Value] = []
+    buf: list[str] = []
+    known, started = True, False
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if split and c in " \t\n":
+            if started:
+                words.append(Value("".join(buf), known))
+                buf, known, started = [], True, False
+            i += 1
+            continue
+        started = True
+        if c == escape:
+            buf.append(text[i + 1] if i + 1 < n else "")
+            i += 2
+        elif c == "'":
+            end = text.find("'", i + 1)
+            end = n if end < 0 else end
+            buf.append(text[i + 1:end])
+            i = end + 1
+        elif c == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                if text[i] == escape and i + 1 < n and text[i + 1] in ('"', "$", escape):
+                    buf.append(text[i + 1])
+                    i += 2
+                elif text[i] == "$":
+                    value, i = _dollar(text, i, scope, escape)
+                    buf.append(value.text)
+                    known = known and value.known
+                else:
+                    buf.append(text[i])
+                    i += 1
+            i += 1
+        elif c == "$":
+            value, i = _dollar(text, i, scope, escape)
+            buf.append(value.text)
+            known = known and value.known
+        else:
+            buf.append(c)
+            i += 1
+    if started:
+        words.append(Value("".join(buf), known))
+    return words
+
+
+def expand(text: str, scope: Scope, escape: str = "\\") -> Value:
+    """One word: quotes removed, variables expanded (USER, WORKDIR, FROM, label values)."""
+    words = _scan(text, scope, escape, split=False)
+    return words[0] if words else Value("")
+
+
+def split_words(text: str, scope: Scope, escape: str = "\\") -> list[Value]:
+    """Several words, as COPY/ADD/EXPOSE/VOLUME arguments are split."""
+    return _scan(text, scope, escape, split=True)
+
+
+def pairs(text: str, scope: Scope, escape: str = "\\") -> list[tuple[str, Value]]:
+    """`k=v k2="v 2"` pairs of ENV/LABEL/ARG; also the legacy `ENV key the value` form."""
+    words = raw_words(text, escape)
+    if words and "=" not in words[0]:
+        key = words[0]
+        value = text.lstrip()[len(key):].strip()
+        return [(key, expand(value, scope, escape))] if value else [(key, UNKNOWN)]
+    result = []
+    for word in words:
+        key, eq, value = word.partition("=")
+        result.append((expand(key, {}, escape).text, expand(value, scope, escape) if eq else UNKNOWN))
+    return result
+
+
+def raw_words(text: str, escape: str) -> list[str]:
+    """Split on unquoted white space, keeping quotes and `$` so each word can be expanded later."""
+    words: list[str] = []
+    start: int | None = None
+    quote = ""
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if quote:
+            if c == quote:
+                quote = ""
+            elif c == escape and quote == '"':
+                i += 1
+        elif c in " \t\n":
+            if start is not None:
+                words.append(text[start:i])
+                start = None
+        else:
+            if start is None:
+                start = i
+            if c in "'\"":
+                quote = c
+            elif c == escape:
+                i += 1
+        i += 1
+    if start is not None:
+        words.append(text[start:])
+    return words
