@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from chaimeleon_lint.checks import check
 from chaimeleon_lint.findings import Hit, Span
+from chaimeleon_lint.model.effects.common import absolute
 from chaimeleon_lint.model.image import Image
 from chaimeleon_lint.model.software import HTTP_PORTS
 
@@ -33,8 +34,9 @@ def init_script_not_executable(image: Image) -> Iterator[Hit]:
         return
     program = entry.exec_form[0] if entry.exec_form else (
         entry.commands[0].argv[0].text if entry.commands and entry.commands[0].argv else "")
-    path = stage.node(program) if program.startswith("/") else (
-        stage.node(f"{stage.workdir.rstrip('/')}/{program}") if program.startswith("./") and stage.workdir else None)
+    if not program.startswith(("/", "./")) or not stage.workdir and not program.startswith("/"):
+        return  # a bare name is looked up in PATH: not a file we copied
+    path = stage.node(absolute(program, stage.workdir))
     if path is not None and path.copied and not path.is_dir and path.mode is not None and not path.mode & 0o111:
         yield Hit(Span(entry.line, entry.end_line), {"path": path.path, "source": path.origin or path.path})
 

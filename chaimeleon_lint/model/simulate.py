@@ -161,7 +161,8 @@ class _Simulation:
         if dest is None:
             return
         sources = words[:-1]
-        into = words[-1].text.endswith("/") or len(sources) > 1
+        existing = state.node(dest)
+        into = words[-1].text.endswith("/") or len(sources) > 1 or (existing is not None and existing.is_dir)
         heredocs = {h.name: h for h in ins.heredocs}
         state.make_dirs(posixpath.dirname(dest) if not into else dest, uid, gid, 0o755, ins.line)
         source_stage = self._source_stage(ins.flag("from"))

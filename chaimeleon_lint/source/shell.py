@@ -183,8 +183,10 @@ class _Walker:
             before = len(self.commands)
             if child.type == "command":
                 self.command(child, (), piped)
-            else:
+            else:  # `| (passwd user)`: the subshell's first command reads the pipe
                 self.visit(child)
+                if piped is not None and len(self.commands) > before and self.commands[before].stdin is None:
+                    self.commands[before] = self.commands[before].with_redirects((), piped)
             emitted = self.commands[before:]
             piped = echo_output(emitted[-1]) if emitted else None
 

@@ -1,0 +1,57 @@
+"""The catalogue and the checks stay in step: one record per check, examples that tell the truth."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import jsonschema
+import pytest
+
+from chaimeleon_lint import catalogue
+from chaimeleon_lint.checks import collect
+from conftest import lint
+
+SPEC = catalogue.rules_dir().parent.parent / "shared" / "spec" / "rules-catalogue.md"
+SPEC_IDS = re.findall(r"^\| (CHL\d{3}) \| ([a-z0-9-]+) \| (\w+) \|", SPEC.read_text() if SPEC.exists() else "", re.M)
+
+
+def test_every_record_matches_the_schema() -> None:
+    schema = json.loads((catalogue.rules_dir() / "schema.json").read_text())
+    records = catalogue.load_raw()
+    assert records
+    for record in records:
+        jsonschema.validate(record, schema)
+
+
+def test_every_record_has_exactly_one_check_and_every_check_a_record() -> None:
+    assert set(collect()) == set(catalogue.load().rules)
+
+
+def test_check_function_is_named_after_its_slug() -> None:
+    rules = catalogue.load().rules
+    for rule_id, fn in collect().items():
+        assert fn.__name__ == rules[rule_id].slug.replace("-", "_")
+
+
+@pytest.mark.skipif(not SPEC_IDS, reason="shared/spec/rules-catalogue.md is not beside the checkout")
+def test_ids_slugs_and_severities_match_the_public_catalogue() -> None:
+    spec = {rule_id: (slug, severity) for rule_id, slug, severity in SPEC_IDS}
+    for rule in catalogue.load().rules.values():
+        assert spec[rule.id] == (rule.slug, rule.severity.label)
+
+
+EXAMPLES = [(spec.id, n, example) for spec in catalogue.load().rules.values()
+            for n, example in enumerate(spec.examples)]
+
+
+@pytest.mark.parametrize("rule_id,n,example", EXAMPLES, ids=[f"{r}-{e.verdict}{n}" for r, n, e in EXAMPLES])
+def test_example_fires_exactly_its_lines(tmp_path, rule_id: str, n: int, example: catalogue.Example) -> None:
+    found = lint(tmp_path, example.dockerfile, dict(example.files), example.kind)
+    expected = sorted(example.lines, key=lambda x: x or 0) if example.verdict == "bad" else []
+    assert found.get(rule_id, []) == expected
+
+
+def test_every_rule_has_a_bad_and_a_good_example() -> None:
+    for spec in catalogue.load().rules.values():
+        assert {e.verdict for e in spec.examples} == {"bad", "good"}, spec.id
