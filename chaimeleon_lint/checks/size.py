@@ -20,7 +20,7 @@ def _words(install: Install) -> list[str] | None:
 
 
 def _spelled(install: Install) -> str:
-    return f"{install.command.name} {install.action}"
+    return f"{install.program} {install.action}"
 
 
 def _assigned(run: Run, install: Install, name: str) -> bool:

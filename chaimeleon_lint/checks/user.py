@@ -118,7 +118,7 @@ def root_step_after_user_switch(image: Image) -> Iterator[Hit]:
             if install.manager in SYSTEM_MANAGERS and install.action in _INSTALL_ACTIONS and install.as_root is False:
                 seen.add((install.command.line, ""))
                 yield Hit(Span.at(install.command.line),
-                          {"user": run.user.spelled, "what": f"{install.command.name} {install.action}"})
+                          {"user": run.user.spelled, "what": f"{install.program} {install.action}"})
     for write in stage.writes:
         if write.uid in (None, 0) or write.owner is None or write.owner == write.uid:
             continue

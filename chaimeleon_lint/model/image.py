@@ -153,6 +153,7 @@ class Install:
     packages: tuple[str, ...]
     command: Command
     as_root: bool | None
+    program: str  # the package manager as called, once sudo/env are peeled off
 
 
 @dataclass(frozen=True, slots=True)

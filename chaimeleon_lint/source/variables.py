@@ -68,6 +68,14 @@ def _dollar(text: str, i: int, scope: Scope, escape: str) -> tuple[Value, int]:
             return UNKNOWN, end + 1
         word = expand(m[3], scope, escape) if m[2] else None
         return substitute(m[1], m[2], word, scope), end + 1
+    if text.startswith("$(", i):  # a shell command substitution: its output is never known here
+        depth, j = 0, i + 1
+        while j < len(text):
+            depth += {"(": 1, ")": -1}.get(text[j], 0)
+            if depth == 0:
+                return UNKNOWN, j + 1
+            j += 1
+        return UNKNOWN, len(text)
     m = _NAME.match(text, i + 1)
     if not m:
         return Value("$"), i + 1

@@ -42,33 +42,35 @@ def classify(inv: Invocation, command: Command, as_root: bool | None) -> Install
     name = inv.name
     if name in ("apt-get", "apt", "aptitude"):
         opts = getopt(inv.args, *_APT)
-        return _install("apt", opts.operands, command, as_root)
+        return _install("apt", opts.operands, command, as_root, inv.name)
     pip_args = pip_argv(inv)
     if pip_args is not None:
         opts = getopt(pip_args, *_PIP_OPTS)
-        return _install("pip", opts.operands, command, as_root)
+        program = inv.name if _PIP.match(inv.name) else f"{inv.name} -m pip"
+        return _install("pip", opts.operands, command, as_root, program)
     if name in ("conda", "mamba", "micromamba"):
         opts = getopt(inv.args, *_CONDA_OPTS)
         words = list(opts.operands)
         if len(words) >= 2 and words[0].text == "env":
             words = [Word("env " + words[1].text)] + words[2:]
-        return _install("conda", words, command, as_root)
+        return _install("conda", words, command, as_root, inv.name)
     if name == "poetry":
         return _install("poetry", getopt(inv.args, "", frozenset({"with", "without", "only", "extras"})).operands,
-                        command, as_root)
+                        command, as_root, inv.name)
     if name == "apk":
         return _install("apk", getopt(inv.args, "XpU", frozenset({"repository", "root", "virtual"})).operands,
-                        command, as_root)
+                        command, as_root, inv.name)
     if name in ("yum", "dnf", "microdnf"):
-        return _install("yum", getopt(inv.args, "c", frozenset({"config"})).operands, command, as_root)
+        return _install("yum", getopt(inv.args, "c", frozenset({"config"})).operands, command, as_root, inv.name)
     return None
 
 
-def _install(manager: str, operands: list[Word], command: Command, as_root: bool | None) -> Install | None:
+def _install(manager: str, operands: list[Word], command: Command, as_root: bool | None,
+             program: str) -> Install | None:
     if not operands:
         return None
     action = operands[0].text
-    return Install(manager, action, tuple(w.text for w in operands[1:] if w.known), command, as_root)
+    return Install(manager, action, tuple(w.text for w in operands[1:] if w.known), command, as_root, program)
 
 
 def apply(state: StageState, inv: Invocation, command: Command, as_root: bool | None) -> Install | None:

@@ -1,0 +1,7 @@
+#!/bin/bash
+# Rotate the default password: the final one is only known at run time.
+USER=chaimeleon
+PREVIOUS_PASSWORD=chaimeleon
+PASSWORD=${PASSWORD:-$(< /dev/urandom tr -dc _A-Z-a-z-0-9 | head -c16)}
+echo -e "$PREVIOUS_PASSWORD\n$PASSWORD\n$PASSWORD" | (passwd $USER)
+exec supervisord -n -c /etc/supervisor/supervisord.conf

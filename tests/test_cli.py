@@ -1,0 +1,94 @@
+"""The command line end to end: examples, JSON schema, exit codes, and inputs that must not crash."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = json.loads((ROOT / "chaimeleon_lint" / "schemas" / "report.schema.json").read_text())
+EXAMPLES = sorted(p.parent.name for p in (ROOT / "examples").glob("*/Dockerfile"))
+
+
+def run(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "chaimeleon_lint", *args], input=stdin.decode() if stdin else None,
+                          capture_output=True, text=True, timeout=60, cwd=cwd)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_has_exactly_its_expected_findings(name: str) -> None:
+    proc = run("--format", "json", str(ROOT / "examples" / name))
+    report = json.loads(proc.stdout)
+    jsonschema.validate(report, SCHEMA)
+    found = sorted([f["rule"], f["line"]] for f in report["findings"])
+    assert found == json.loads((ROOT / "examples" / name / "expected.json").read_text())
+
+
+def test_compliant_examples_are_clean_and_noncompliant_covers_every_group() -> None:
+    assert json.loads((ROOT / "examples" / "batch-app" / "expected.json").read_text()) == []
+    assert json.loads((ROOT / "examples" / "desktop-app" / "expected.json").read_text()) == []
+    groups = {rule[:4] for rule, _ in json.loads((ROOT / "examples" / "noncompliant" / "expected.json").read_text())}
+    assert groups >= {"CHL1", "CHL2", "CHL3", "CHL5", "CHL6", "CHL7"}
+
+
+def test_exit_codes_and_threshold(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM ubuntu:22.04\nWORKDIR /home/chaimeleon\n")
+    assert run(str(tmp_path / "Dockerfile")).returncode == 1
+    assert run("--failure-threshold", "none", str(tmp_path / "Dockerfile")).returncode == 0
+    assert run("--select", "CHL304", str(tmp_path / "Dockerfile")).returncode == 0
+    assert run("--select", "CHL999", str(tmp_path / "Dockerfile")).returncode == 2
+
+
+@pytest.mark.parametrize("content,needle", [
+    (b"", None), (b"\xef\xbb\xbfFROM ubuntu:22.04\r\nRUN pip install x\r\n", "CHL501"),
+    (b"FROM ubuntu:22.04\nRUN <<EOF\necho\n", "CHL901"), (b"FROM ubuntu:22.04\nFOO bar\n", "CHL901"),
+    (b"FROM ubuntu:22.04\n# \xff\xfe latin-1\n", None), (b"FROM ubuntu:22.04\n" + b"RUN echo x\n" * 900_000, None),
+])
+def test_bad_input_never_crashes(tmp_path: Path, content: bytes, needle: str | None) -> None:
+    path = tmp_path / "Dockerfile"
+    path.write_bytes(content)
+    proc = run("--format", "json", str(path))
+    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr
+    report = json.loads(proc.stdout)
+    jsonschema.validate(report, SCHEMA)
+    if needle:
+        assert needle in {f["rule"] for f in report["findings"]}
+
+
+def test_binary_and_missing_files_are_one_line_errors(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_bytes(b"\x00\x01binary")
+    for target in (str(tmp_path / "Dockerfile"), str(tmp_path / "missing"), str(tmp_path / "empty-dir")):
+        (tmp_path / "empty-dir").mkdir(exist_ok=True)
+        proc = run(target)
+        assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+def test_config_errors_name_the_key(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM ubuntu:22.04\n")
+    (tmp_path / ".chaimeleon-lint.toml").write_text('ignore = "CHL101"\n')
+    proc = run(str(tmp_path / "Dockerfile"))
+    assert proc.returncode == 2 and "ignore" in proc.stderr
+    (tmp_path / ".chaimeleon-lint.toml").write_text('ignore = ["CHL101", "label-version-missing"]\n'
+                                                   '[severity]\nCHL104 = "off"\n')
+    rules = {f["rule"] for f in json.loads(run("--format", "json", str(tmp_path / "Dockerfile")).stdout)["findings"]}
+    assert not rules & {"CHL101", "CHL103", "CHL104"} and "CHL201" in rules
+
+
+def test_stdin_and_explain() -> None:
+    proc = run("--format", "json", "-", stdin=b"FROM ubuntu\n")
+    assert [1] == [f["line"] for f in json.loads(proc.stdout)["findings"] if f["rule"] == "CHL701"]
+    explained = run("--explain", "final-user-not-platform-user").stdout
+    assert "CHL203" in explained and "USER chaimeleon:chaimeleon" in explained
+
+
+def test_readme_rule_table_is_generated_from_rules() -> None:
+    from chaimeleon_lint import catalogue
+
+    readme = (ROOT / "README.md").read_text()
+    for spec in catalogue.load().rules.values():
+        assert f"| {spec.id} | {spec.slug} | {spec.severity.label} | {spec.title} |" in readme
