@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +60,10 @@ class Catalogue:
         if upper in self.rules:
             return upper
         return self.by_slug.get(name.strip().lower())
+
+    def unknown(self, names: Iterable[str]) -> list[str]:
+        """The names, as given, that are neither a rule id nor a slug."""
+        return [n for n in names if self.resolve(n) is None]
 
 
 def rules_dir() -> Path:

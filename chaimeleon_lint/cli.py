@@ -103,7 +103,7 @@ def main(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
         return
     if not paths:
         raise click.UsageError("give at least one Dockerfile, directory, or - for standard input")
-    unknown = [n for n in _names(select) + _names(ignore) if cat.resolve(n) is None]
+    unknown = cat.unknown(_names(select) + _names(ignore))
     if unknown:
         _fail(f"unknown rule(s): {', '.join(unknown)}; see --list-rules")
         sys.exit(EXIT_ERROR)
@@ -164,8 +164,7 @@ def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str]
             _fail(str(exc))
             status = EXIT_ERROR
             continue
-        cfg_names = list(cfg.ignore) + [rule for rule, _ in cfg.severity]
-        bad = [n for n in cfg_names if cat.resolve(n) is None]
+        bad = cat.unknown(list(cfg.ignore) + [rule for rule, _ in cfg.severity])
         if bad:
             _fail(f"{cfg.path}: unknown rule(s) {', '.join(bad)} in ignore/severity")
             status = EXIT_ERROR

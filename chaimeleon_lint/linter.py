@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,6 +86,3 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
     return Result(source.path, display_path(context_dir) if context_dir else None,
                   tuple(sorted(findings, key=Finding.sort_key)), notes)
 
-
-def unknown_names(names: Sequence[str], catalogue: Catalogue) -> list[str]:
-    return [n for n in names if catalogue.resolve(n) is None]

@@ -37,6 +37,14 @@ class Account:
     line: int | None  # where it was created; None: provided by a known base image
 
 
+def find_account(accounts: Iterable[Account], spelled: str) -> Account | None:
+    """The latest account a USER/chown spelling names, by name or by numeric uid."""
+    for account in reversed(tuple(accounts)):
+        if account.name == spelled or (spelled.isdigit() and account.uid == int(spelled)):
+            return account
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class UserState:
     """The current USER: as written, and resolved to ids where the model can tell."""
@@ -235,11 +243,7 @@ class Stage:
         return find_node(path, self.nodes, self.trees, self.context)
 
     def account(self, name_or_uid: str) -> Account | None:
-        """The account a USER/chown spelling names, by name or by numeric uid."""
-        for account in reversed(self.accounts):
-            if account.name == name_or_uid or (name_or_uid.isdigit() and account.uid == int(name_or_uid)):
-                return account
-        return None
+        return find_account(self.accounts, name_or_uid)
 
     def platform_account(self) -> Account | None:
         return next((a for a in reversed(self.accounts) if a.uid == PLATFORM_UID), None)

@@ -12,6 +12,7 @@ from chaimeleon_lint.model.context import Context
 from chaimeleon_lint.model.effects.common import absolute
 from chaimeleon_lint.model.image import Script
 from chaimeleon_lint.model.state import StageState
+from chaimeleon_lint.source.dockerfile import runs_in_shell
 from chaimeleon_lint.source.shell import SHELLS, Command, ShellContext, parse_script
 
 _MAX_SCRIPTS = 32
@@ -86,7 +87,7 @@ def startup_scripts(state: StageState, context: Context | None) -> tuple[tuple[S
             if missing is None and not scripts:
                 missing = path
             continue
-        if text.startswith("#!") and not any(s in text.split("\n", 1)[0] for s in SHELLS):
+        if not runs_in_shell(text):
             continue
         commands = tuple(parse_script(text, 1, ctx))
         scripts.append(Script(path, node.origin or "", commands))

@@ -10,7 +10,7 @@ from chaimeleon_lint.model.context import Context
 from chaimeleon_lint.model.effects.common import absolute, under
 from chaimeleon_lint.model.image import (
     KEEP, ROOT, Account, Install, Label, Launch, Node, Password, Run, Stage, SudoGrant, TreeChange, TreeCopy,
-    UserState, Write, changed, find_node,
+    UserState, Write, changed, find_account, find_node,
 )
 from chaimeleon_lint.model.sudoers import grants_in
 from chaimeleon_lint.source.variables import Value
@@ -73,10 +73,7 @@ class StageState:
 
     # -- users ----------------------------------------------------------------------
     def account(self, spelled: str) -> Account | None:
-        for account in reversed(self.accounts):
-            if account.name == spelled or (spelled.isdigit() and account.uid == int(spelled)):
-                return account
-        return None
+        return find_account(self.accounts, spelled)
 
     def set_account(self, account: Account) -> None:
         self.accounts = [a for a in self.accounts if a.name != account.name] + [account]

@@ -11,6 +11,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from chaimeleon_lint.source.shell import SHELLS
+
 KEYWORDS = frozenset(
     "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD "
     "RUN SHELL STOPSIGNAL USER VOLUME WORKDIR".split()
@@ -23,7 +25,6 @@ SHELL_SCRIPT_KEYWORDS = frozenset({"RUN", "CMD", "ENTRYPOINT"})
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9_]*)\s*=\s*(\S*)\s*$")
 _HEREDOC_NAME = re.compile(r"(-?)\s*(?:\"([^\"\s]+)\"|'([^'\s]+)'|([A-Za-z_][A-Za-z0-9_]*))")
 _TOKEN = re.compile(r"(\S+)\s*")
-_SHEBANG_SHELLS = frozenset({"sh", "bash", "dash", "ash"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +181,7 @@ def _exec_form(keyword: str, rest: str, line: int, problems: list[Problem]) -> t
     return None
 
 
-def _runs_in_shell(script: str) -> bool:
+def runs_in_shell(script: str) -> bool:
     """True unless a shebang names another interpreter (`#!/usr/bin/env python3`)."""
     if not script.startswith("#!"):
         return True
@@ -188,7 +189,7 @@ def _runs_in_shell(script: str) -> bool:
     program = words[0].rsplit("/", 1)[-1] if words else "sh"
     if program == "env":
         program = next((w for w in words[1:] if not w.startswith("-")), "sh")
-    return program in _SHEBANG_SHELLS
+    return program in SHELLS
 
 
 def _shell_script(keyword: str, rest: str, physical: str, heredocs: list[Heredoc],
@@ -199,7 +200,7 @@ def _shell_script(keyword: str, rest: str, physical: str, heredocs: list[Heredoc
     if heredocs and keyword == "RUN" and re.fullmatch(r"\s*(<<-?\s*\S+\s*)+", rest):
         # BuildKit runs a lone heredoc as the script itself; a shebang picks the interpreter.
         body = heredocs[0].body
-        return (body if _runs_in_shell(body) else ""), heredocs[0].line
+        return (body if runs_in_shell(body) else ""), heredocs[0].line
     text = _blank_prefix(physical, has_flags)
     if heredoc_rows:
         text += "\n" + "\n".join(heredoc_rows)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -359,7 +358,3 @@ class _Walker:
 def _unescape(m: re.Match[str]) -> str:
     return "" if m[1] == "\n" else m[1]
 
-
-def iter_words(commands: list[Command]) -> Iterator[Word]:
-    for command in commands:
-        yield from command.argv

@@ -44,7 +44,7 @@ def _file(state: StageState, text: str, line: int, user: UserState, op: str,
     existing = state.node(path)
     if existing is None:
         state.nodes[path] = Node(path, False, user.uid, user.gid, 0o644, line,
-                                 content=content if not append else content)
+                                 content=content)
     elif content is not None and not existing.is_dir:
         joined = (existing.content or "") + content if append else content
         state.nodes[path] = Node(path, False, existing.uid, existing.gid, existing.mode, existing.line,
