@@ -47,6 +47,7 @@ class Hit:
     params: dict[str, Any] = field(default_factory=dict)
     variant: str | None = None
     path: str | None = None  # a context file, when the finding is not about the Dockerfile
+    via: tuple[tuple[str | None, int], ...] = ()  # how start-up reaches it: (context file or None, line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ class Finding:
     end_line: int | None
     message: str
     fix: str
+    via: tuple[tuple[str, int], ...] = ()  # (path, line) from the Dockerfile's ENTRYPOINT to the finding
 
     def sort_key(self) -> tuple[str, int, str]:
         return (self.path, self.line or 0, self.rule)

@@ -55,9 +55,14 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
     pragmas = parse_pragmas(dockerfile)
     findings: list[Finding] = []
 
-    def emit(rule: str, severity: Severity, message: str, path: str, line: int | None, end: int | None) -> None:
+    def shown(rel: str | None) -> str:
+        """A context file as the user can open it; None is the Dockerfile."""
+        return display_path(context.root / rel) if rel is not None and context is not None else source.path
+
+    def emit(rule: str, severity: Severity, message: str, path: str, line: int | None, end: int | None,
+             via: tuple[tuple[str, int], ...] = ()) -> None:
         spec = catalogue.rules[rule]
-        findings.append(Finding(rule, spec.slug, severity, path, line, end, message, spec.fix))
+        findings.append(Finding(rule, spec.slug, severity, path, line, end, message, spec.fix, via))
 
     file_ignored = {catalogue.resolve(n) for n in pragmas.file}
     for line, name in pragmas.mentioned:
@@ -80,8 +85,8 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
                     start <= line <= end and any(catalogue.resolve(n) == rule for n in names)
                     for start, end, names in pragmas.spans):
                 continue
-            path = display_path(context.root / hit.path) if hit.path and context else source.path
-            emit(rule, severity, message, path, line, hit.span.end_line if hit.span else None)
+            emit(rule, severity, message, shown(hit.path), line, hit.span.end_line if hit.span else None,
+                 tuple((shown(p), n) for p, n in hit.via))
     notes = source.notes + (context.problems if context else ())
     return Result(source.path, display_path(context_dir) if context_dir else None,
                   tuple(sorted(findings, key=Finding.sort_key)), notes)

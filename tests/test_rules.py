@@ -47,6 +47,9 @@ CASES = [
     Case("CHL104", "label-guide-sentence", "FROM ubuntu:22.04\n" + AUTH, []),
     # CHL201
     Case("CHL201", "guide-template", "FROM ubuntu:22.04\n" + U, []),
+    Case("CHL201", "known-base-tag-from-arg-without-default",
+         "ARG CUDA\nFROM harbor.chaimeleon-eu.i3m.upv.es/chaimeleon-library-batch/ubuntu-python-tensorflow:1.0${CUDA}\n", []),
+    Case("CHL201", "unknown-registry-is-not-known", "ARG REG\nFROM ${REG}/chaimeleon-library-batch/ubuntu-python:1\n", [None]),
     Case("CHL201", "adduser-debian", "FROM ubuntu:22.04\nRUN adduser --disabled-password --gecos '' --uid 1000 --gid 1000 chaimeleon\n", []),
     Case("CHL201", "adduser-debian-with-group", "FROM ubuntu:22.04\nRUN addgroup --gid 1000 chaimeleon && adduser --disabled-password --uid 1000 --gid 1000 chaimeleon\n", []),
     Case("CHL201", "useradd-user-group-same-number", "FROM ubuntu:22.04\nRUN useradd -m -u 1000 chaimeleon\n", []),
@@ -229,8 +232,11 @@ def test_rule(case: Case, run_lint) -> None:
 def test_every_rule_has_firing_and_passing_cases() -> None:
     from chaimeleon_lint import catalogue
 
+    from test_network import CASES as NETWORK  # CHL4xx cases name the file as well as the line
+
     for rule_id in catalogue.load().rules:
         lines = [c.lines for c in CASES if c.rule == rule_id]
+        lines += [[n for r, _, n, _ in c.expected if r == rule_id] for c in NETWORK]
         assert any(lines) and any(not x for x in lines), rule_id
 
 

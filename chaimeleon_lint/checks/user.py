@@ -79,12 +79,12 @@ def sudo_granted(image: Image) -> Iterator[Hit]:
             limited = "ALL" not in grant.commands.replace(",", " ").split()
             hit_params = {"user": who, "how": f"sudoers grants {grant.commands}"}
             yield Hit(Span.at(grant.line), hit_params, variant="limited" if limited else None)
-    for script in image.startup:
+    for script in image.startup.scripts:
         for command in script.commands:
             for user, group in group_additions(unwrap(command)):
                 if group in ADMIN_GROUPS and user in names:
                     yield Hit(Span.at(command.line), {"user": user, "how": f"added to {group} at start-up"},
-                              path=script.context_path)
+                              path=script.context_path, via=script.chain(command.line))
 
 
 @check("CHL205")
@@ -97,10 +97,10 @@ def default_password_not_rotated(image: Image) -> Iterator[Hit]:
         for password in fixed:
             yield Hit(Span.at(password.line), {"user": password.user}, variant="not-needed")
         return
-    if image.entrypoint_missing_from_context is not None or (
+    if image.startup.missing is not None or (
             stage.known_base and stage.entrypoint is None and stage.cmd is None):
         return  # the start-up script is not in the context: we cannot look inside it
-    rotated = any(not literal for script in image.startup for command in script.commands
+    rotated = any(not literal for script in image.startup.scripts for command in script.commands
                   for _, literal in password_changes(unwrap(command), command))
     if not rotated:
         for password in fixed:

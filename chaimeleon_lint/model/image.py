@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from chaimeleon_lint.model.effects.common import under
 from chaimeleon_lint.model.effects.modes import apply_mode
+from chaimeleon_lint.source.python import PyCall
 from chaimeleon_lint.source.shell import Command
 from chaimeleon_lint.source.variables import Value
 
@@ -242,6 +244,25 @@ class Stage:
     def node(self, path: str) -> Node | None:
         return find_node(path, self.nodes, self.trees, self.context)
 
+    def glob(self, pattern: str) -> list[str]:
+        """Image paths matching `dir/leaf-pattern`: made by RUN/COPY, or inside a copied directory."""
+        directory, leaf = posixpath.split(pattern)
+        found = {p for p in self.nodes if posixpath.dirname(p) == directory and fnmatch.fnmatchcase(
+            posixpath.basename(p), leaf)}
+        for event in self.trees:
+            if isinstance(event, TreeCopy) and under(directory, event.dest) and self.context is not None:
+                rel = posixpath.normpath(event.src + directory[len(event.dest):])
+                found.update(directory + "/" + posixpath.basename(p) for p in self.context.glob(f"{rel}/{leaf}"))
+        return sorted(p for p in found if (node := self.node(p)) is not None and not node.is_dir)
+
+    def home(self) -> str | None:
+        """The home of the USER the container starts as."""
+        if self.user.is_root:
+            return "/root"
+        account = self.account(self.user.spelled.split(":")[0]) or (
+            self.account(str(self.user.uid)) if self.user.uid is not None else None)
+        return account.home if account else None
+
     def account(self, name_or_uid: str) -> Account | None:
         return find_account(self.accounts, name_or_uid)
 
@@ -250,12 +271,51 @@ class Stage:
 
 
 @dataclass(frozen=True, slots=True)
+class Step:
+    """One link of a start-up chain: a line of the Dockerfile (path None) or of a context file."""
+
+    path: str | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class Script:
-    """A context file that runs at start-up, with the commands it runs."""
+    """A context file that runs at start-up.
+
+    `commands` are the shell commands it runs (for Python, those its subprocess calls run; for a
+    supervisor configuration, its programs); `calls` are a Python file's calls; `via` leads from
+    the ENTRYPOINT/CMD line to the line that runs this file.
+    """
 
     image_path: str
     context_path: str
+    language: str  # "shell", "python" or "supervisor"
     commands: tuple[Command, ...]
+    calls: tuple[PyCall, ...]
+    via: tuple[Step, ...]
+
+    def chain(self, line: int) -> tuple[tuple[str | None, int], ...]:
+        """The start-up chain to one of this file's lines, as findings carry it."""
+        return tuple((s.path, s.line) for s in self.via) + ((self.context_path, line),)
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """The script ENTRYPOINT/CMD runs, when it is not a file of the context."""
+
+    path: str
+    line: int  # the ENTRYPOINT/CMD instruction
+    created: int | None  # the Dockerfile line that creates it; None: the base image
+
+
+@dataclass(frozen=True, slots=True)
+class Startup:
+    """What runs when the container starts: the launch itself, and the context files it reaches."""
+
+    launch: tuple[Command, ...] = ()
+    launch_span: tuple[int, int] | None = None  # the ENTRYPOINT (or CMD) lines the launch is written on
+    scripts: tuple[Script, ...] = ()
+    missing: Missing | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,8 +325,7 @@ class Image:
     kind_line: int | None  # what made it interactive (None: the user said so, or batch)
     problems: tuple[tuple[int, str], ...]  # syntax problems, for CHL901
     license: str | None  # redistributable licence found near the context
-    startup: tuple[Script, ...] = field(default=())
-    entrypoint_missing_from_context: str | None = None
+    startup: Startup = field(default_factory=Startup)
 
     @property
     def final(self) -> Stage:

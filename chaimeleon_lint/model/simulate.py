@@ -16,7 +16,7 @@ from chaimeleon_lint.model.image import (
 from chaimeleon_lint.model.software import INTERACTIVE
 from chaimeleon_lint.model.image import TreeCopy
 from chaimeleon_lint.model.state import StageState
-from chaimeleon_lint.model.startup import startup_scripts
+from chaimeleon_lint.model.startup import startup
 from chaimeleon_lint.source.dockerfile import Dockerfile, Instruction
 from chaimeleon_lint.source.shell import Command, ShellContext, parse_script
 from chaimeleon_lint.source.variables import UNKNOWN, Value, expand, pairs, raw_words, split_words
@@ -66,7 +66,9 @@ class _Simulation:
         if parent is not None and base.known:
             self.stages.append(parent.child(index, name, base, ins.line))
             return
-        known = base.known and any(fnmatch.fnmatchcase(base.text, p) for p in self.known_bases)
+        # An ARG without a default (`:${BASE_VERSION}${CUDA_VERSION}`) is usually in the tag; the known
+        # parts must match on their own, so an unknown registry or repository never does.
+        known = bool(base.text) and any(fnmatch.fnmatchcase(base.text, p) for p in self.known_bases)
         state = StageState(index, name, base, ins.line, None, known, self.context)
         if known:
             _provide_platform(state, "desktop" in base.text, "jupyter" in base.text)
@@ -305,14 +307,12 @@ def simulate(dockerfile: Dockerfile, context: Context | None, known_bases: Seque
     interactive_line = next((final.capabilities[c] for c in INTERACTIVE if c in final.capabilities), None)
     is_interactive = any(c in final.capabilities for c in INTERACTIVE)
     chosen = kind or ("interactive" if is_interactive else "batch")
-    scripts, missing = startup_scripts(states[-1], context)
     return Image(
         stages=stages,
         kind=chosen,
         kind_line=interactive_line if chosen == "interactive" and kind is None else None,
         problems=tuple((p.line, p.message) for p in dockerfile.problems),
         license=context.license() if context is not None else None,
-        startup=scripts,
-        entrypoint_missing_from_context=missing,
+        startup=startup(final, chosen == "interactive"),
     )
 

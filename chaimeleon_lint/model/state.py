@@ -10,7 +10,7 @@ from chaimeleon_lint.model.context import Context
 from chaimeleon_lint.model.effects.common import absolute, under
 from chaimeleon_lint.model.image import (
     KEEP, ROOT, Account, Install, Label, Launch, Node, Password, Run, Stage, SudoGrant, TreeChange, TreeCopy,
-    UserState, Write, changed, find_account, find_node,
+    UserState, Write, find_account, find_node,
 )
 from chaimeleon_lint.model.sudoers import grants_in
 from chaimeleon_lint.source.variables import Value

@@ -17,7 +17,8 @@ def render(results: Sequence[Result]) -> str:
         "files": [{"path": r.path, "context": r.context} for r in results],
         "findings": [
             {"rule": f.rule, "slug": f.slug, "severity": f.severity.label, "path": f.path, "line": f.line,
-             "end_line": f.end_line, "message": f.message, "fix": f.fix}
+             "end_line": f.end_line, "message": f.message, "fix": f.fix,
+             "via": [{"path": path, "line": line} for path, line in f.via]}
             for r in results for f in r.findings
         ],
         "summary": summary(results),

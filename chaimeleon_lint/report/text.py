@@ -17,6 +17,11 @@ def _source_line(lines_of: Callable[[str], Sequence[str]], path: str, line: int 
     return lines[line - 1].rstrip() if 0 < line <= len(lines) else None
 
 
+def chain(via: Sequence[tuple[str, int]]) -> str:
+    """`Dockerfile:12 → run.sh:5 → helper.sh:3`: how start-up reaches a finding."""
+    return " → ".join(f"{path}:{line}" for path, line in via)
+
+
 def render_plain(results: Sequence[Result], lines_of: Callable[[str], Sequence[str]], quiet: bool) -> str:
     out: list[str] = []
     for result in results:
@@ -30,6 +35,8 @@ def render_plain(results: Sequence[Result], lines_of: Callable[[str], Sequence[s
             code = _source_line(lines_of, f.path, f.line)
             if code is not None:
                 out.append(f"    | {code.strip()}")
+            if f.via:
+                out.append(f"    via: {chain(f.via)}")
             out.append(f"    fix: {f.fix}")
     if not quiet:
         counts = summary(results)
@@ -61,6 +68,8 @@ def render_rich(results: Sequence[Result], lines_of: Callable[[str], Sequence[st
             code = _source_line(lines_of, f.path, f.line)
             if code is not None:
                 console.print(f"       [dim]│[/] {escape(code.strip())}")
+            if f.via:
+                console.print(f"       [dim]via:[/] {escape(chain(f.via))}")
             console.print(f"       [green]fix:[/] {escape(f.fix)}")
     if not quiet:
         counts = summary(results)

@@ -181,15 +181,21 @@ def _exec_form(keyword: str, rest: str, line: int, problems: list[Problem]) -> t
     return None
 
 
-def runs_in_shell(script: str) -> bool:
-    """True unless a shebang names another interpreter (`#!/usr/bin/env python3`)."""
+def interpreter(script: str) -> str | None:
+    """The program a shebang names (`#!/usr/bin/env python3` → python3); None without one."""
     if not script.startswith("#!"):
-        return True
+        return None
     words = script.split("\n", 1)[0][2:].split()
     program = words[0].rsplit("/", 1)[-1] if words else "sh"
     if program == "env":
-        program = next((w for w in words[1:] if not w.startswith("-")), "sh")
-    return program in SHELLS
+        program = next((w for w in words[1:] if not w.startswith("-") and "=" not in w), "sh")
+    return program
+
+
+def runs_in_shell(script: str) -> bool:
+    """True unless a shebang names another interpreter (`#!/usr/bin/env python3`)."""
+    program = interpreter(script)
+    return program is None or program in SHELLS
 
 
 def _shell_script(keyword: str, rest: str, physical: str, heredocs: list[Heredoc],

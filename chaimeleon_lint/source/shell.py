@@ -8,6 +8,7 @@ word lists) and function bodies. Brace expansion is done only under bash: dash, 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass, field
@@ -35,7 +36,11 @@ class Redirect:
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """One simple command after expansion; `stdin` is the text fed to it when we can tell."""
+    """One simple command after expansion; `stdin` is the text fed to it when we can tell.
+
+    `conditions` are the commands whose success it runs under (an `if`/`elif`/`while` test, the
+    left of `&&`); `function` names the shell function whose body holds it.
+    """
 
     argv: tuple[Word, ...]
     assigns: tuple[tuple[str, Word], ...]
@@ -43,6 +48,8 @@ class Command:
     line: int
     end_line: int
     stdin: Word | None = None
+    conditions: tuple["Command", ...] = ()
+    function: str | None = None
 
     @property
     def name(self) -> str:
@@ -53,8 +60,8 @@ class Command:
         return [w.text for w in self.argv[1:]]
 
     def with_redirects(self, extra: tuple[Redirect, ...], stdin: Word | None) -> "Command":
-        return Command(self.argv, self.assigns, self.redirects + extra, self.line, self.end_line,
-                       stdin if stdin is not None else self.stdin)
+        return dataclasses.replace(self, redirects=self.redirects + extra,
+                                   stdin=stdin if stdin is not None else self.stdin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +135,8 @@ class _Walker:
     scope: dict[str, Value]
     depth: int
     commands: list[Command] = field(default_factory=list)
+    conditions: tuple[Command, ...] = ()
+    function: str | None = None
 
     def line(self, node: "Node") -> int:
         return self.first_line + node.start_point[0]
@@ -152,9 +161,79 @@ class _Walker:
                     self.assign(child)
         elif kind == "for_statement":
             self.for_loop(node)
+        elif kind in ("if_statement", "elif_clause", "while_statement"):
+            self.conditional(node)
+        elif kind == "list":
+            self.and_or(node)
+        elif kind == "function_definition":
+            self.function_body(node)
         else:
             for child in node.named_children:
                 self.visit(child)
+
+    def emit(self, argv: tuple[Word, ...], assigns: tuple[tuple[str, Word], ...],
+             redirects: tuple[Redirect, ...], node: "Node", stdin: Word | None = None) -> Command:
+        command = Command(argv, assigns, redirects, self.line(node), self.end_line(node), stdin,
+                          self.conditions, self.function)
+        self.commands.append(command)
+        return command
+
+    def tests(self, nodes: list["Node"]) -> tuple[Command, ...]:
+        """Visit condition nodes and return the commands they ran."""
+        before = len(self.commands)
+        for node in nodes:
+            self.visit(node)
+        return tuple(self.commands[before:])
+
+    def conditional(self, node: "Node") -> None:
+        """`if`/`elif`/`while`: the body runs under the test; `else` and `elif` do not."""
+        outer = self.conditions
+        if node.type == "while_statement":
+            tested = self.tests(node.children_by_field_name("condition"))
+            body = node.child_by_field_name("body")
+            self.conditions = outer + tested
+            if body is not None:
+                self.visit(body)
+            self.conditions = outer
+            return
+        test_nodes: list["Node"] = []
+        tested: tuple[Command, ...] | None = None
+        for child in node.children:
+            if child.type == "then":
+                tested = self.tests(test_nodes)
+            elif not child.is_named:
+                continue
+            elif child.type in ("elif_clause", "else_clause"):
+                self.conditions = outer
+                self.visit(child)
+            elif tested is None:
+                test_nodes.append(child)
+            else:
+                self.conditions = outer + tested
+                self.visit(child)
+        self.conditions = outer
+
+    def and_or(self, node: "Node") -> None:
+        """`a && b`: b runs only when a succeeds; `a || b` adds no condition to b."""
+        outer = self.conditions
+        tested: tuple[Command, ...] = ()
+        for child in node.children:
+            if child.type == "&&":
+                self.conditions = outer + tested
+            elif child.type == "||":
+                self.conditions = outer
+            elif child.is_named:
+                tested = self.tests([child])
+        self.conditions = outer
+
+    def function_body(self, node: "Node") -> None:
+        name, body = node.child_by_field_name("name"), node.child_by_field_name("body")
+        if name is None or body is None:
+            return
+        outer = self.function
+        self.function = name.text.decode(errors="replace")
+        self.visit(body)
+        self.function = outer
 
     def assign(self, node: "Node") -> None:
         """`X=1` or `export X=1`: an assignment-only command, kept so checks see the variable."""
@@ -163,7 +242,7 @@ class _Walker:
         if name is not None:
             word = self.word(value) if value is not None else Value("")
             self.scope[name.text.decode()] = word
-            self.commands.append(Command((), ((name.text.decode(), word),), (), self.line(node), self.end_line(node)))
+            self.emit((), ((name.text.decode(), word),), (), node)
 
     def for_loop(self, node: "Node") -> None:
         var = node.child_by_field_name("variable")
@@ -265,8 +344,7 @@ class _Walker:
                     argv_nodes.append(target)
         if not argv:
             self.scope.update(assigns)
-        command = Command(tuple(argv), tuple(assigns), tuple(extra), self.line(node), self.end_line(node), stdin)
-        self.commands.append(command)
+        command = self.emit(tuple(argv), tuple(assigns), tuple(extra), node, stdin)
         if argv:
             self.shell_c(command, argv_nodes)
 
@@ -285,7 +363,8 @@ class _Walker:
         if self.depth >= _MAX_DEPTH or not script.strip():
             return
         tree = _parser().parse(script.encode("utf-8", errors="replace"))
-        inner = _Walker(line, self.home, bash, dict(self.scope), self.depth + 1)
+        inner = _Walker(line, self.home, bash, dict(self.scope), self.depth + 1,
+                        conditions=self.conditions, function=self.function)
         inner.visit(tree.root_node)
         self.commands.extend(inner.commands)
 

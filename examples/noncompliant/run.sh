@@ -1,2 +1,3 @@
 #!/bin/sh
+git clone https://github.com/example/weights /tmp/weights
 python3 /app/main.py "$@"

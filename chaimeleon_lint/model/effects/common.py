@@ -19,6 +19,10 @@ _WRAPPERS: dict[str, tuple[str, frozenset[str]]] = {
     "stdbuf": ("ioe", frozenset({"input", "output", "error"})),
     "timeout": ("sk", frozenset({"signal", "kill-after"})),
     "xargs": ("aEIdLlnPs", frozenset({"arg-file", "delimiter", "max-args", "max-procs", "replace"})),
+    "tini": ("pe", frozenset()),
+    "tini-static": ("pe", frozenset()),
+    "dumb-init": ("", frozenset({"rewrite"})),
+    "catatonit": ("", frozenset()),
 }
 
 

@@ -1,0 +1,1 @@
+"""Lung nodule detection on CT series of a CHAIMELEON dataset."""
