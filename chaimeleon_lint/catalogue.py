@@ -24,6 +24,7 @@ class Example:
     lines: tuple[int | None, ...]
     files: tuple[tuple[str, str], ...]
     kind: str | None
+    smoke_args: str | None  # build-phase examples: the arguments of the smoke run
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,7 @@ class RuleSpec:
     guide: str
     fix: str
     limits: str
+    phase: str  # "static": a check over the model; "build": found on the built image
     variants: dict[str, Variant]
     examples: tuple[Example, ...]
 
@@ -80,6 +82,7 @@ def _example(raw: dict) -> Example:
         lines=tuple(None if n == 0 else n for n in raw.get("lines", [])),
         files=tuple(sorted(raw.get("files", {}).items())),
         kind=raw.get("kind"),
+        smoke_args=raw.get("smoke-args"),
     )
 
 
@@ -95,6 +98,7 @@ def _spec(raw: dict) -> RuleSpec:
         guide=raw.get("guide", ""),
         fix=raw["fix"],
         limits=raw.get("limits", ""),
+        phase=raw.get("phase", "static"),
         variants={
             name: Variant(Severity.parse(v["severity"]), v["message"])
             for name, v in raw.get("variants", {}).items()

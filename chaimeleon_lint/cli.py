@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -80,10 +83,24 @@ def _list_rules() -> str:
 @click.option("-q", "--quiet", is_flag=True, help="Only the findings, one line each.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", help="Explain a rule (id or slug) and exit.")
+@click.option("--build", is_flag=True, help="Then build the image and test it (CHL8xx); needs docker or podman.")
+@click.option("--force-build", is_flag=True, help="Build even when the static phase found errors.")
+@click.option("--engine", type=click.Choice(["docker", "podman", "podman-remote"]),
+              help="Container engine (default: docker, then podman).")
+@click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="Passed to the engine's build.")
+@click.option("--target", metavar="STAGE", help="Build this stage.")
+@click.option("--smoke-args", metavar="ARGS",
+              help="Arguments jobman would pass after `--`; {dataset} and {output} expand to container paths.")
+@click.option("--smoke-timeout", type=click.FloatRange(min=1), default=300, show_default=True, metavar="SECONDS",
+              help="Time limit of the smoke run and of waiting for services.")
+@click.option("--keep-image", is_flag=True, help="Keep the built image (it is removed by default).")
+@click.option("-v", "--verbose", is_flag=True, help="Show the full build log.")
 @click.version_option(__version__, prog_name="chaimeleon-lint")
 def main(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
          failure_threshold: str | None, config_path: Path | None, context_dir: Path | None, kind: str | None,
-         no_color: bool, quiet: bool, list_rules: bool, explain: str | None) -> None:
+         no_color: bool, quiet: bool, list_rules: bool, explain: str | None, build: bool, force_build: bool,
+         engine: str | None, build_args: tuple[str, ...], target: str | None, smoke_args: str | None,
+         smoke_timeout: float, keep_image: bool, verbose: bool) -> None:
     """Check Dockerfiles against the CHAIMELEON platform's integration rules.
 
     PATHS are Dockerfiles, directories to search for them, or - for standard input.
@@ -107,13 +124,29 @@ def main(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
     if unknown:
         _fail(f"unknown rule(s): {', '.join(unknown)}; see --list-rules")
         sys.exit(EXIT_ERROR)
+    request = BuildRequest(engine, build_args, target, smoke_args, smoke_timeout, keep_image, verbose,
+                           force_build) if build or force_build else None
     sys.exit(_lint(paths, fmt, _names(select), _names(ignore), failure_threshold, config_path, context_dir,
-                   kind, no_color, quiet))
+                   kind, no_color, quiet, request))
+
+
+@dataclass(frozen=True, slots=True)
+class BuildRequest:
+    """What the user asked of the build phase on the command line."""
+
+    engine: str | None
+    build_args: tuple[str, ...]
+    target: str | None
+    smoke_args: str | None
+    smoke_timeout: float
+    keep_image: bool
+    verbose: bool
+    force: bool
 
 
 def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str], threshold_name: str | None,
           config_path: Path | None, context_dir: Path | None, kind: str | None, no_color: bool,
-          quiet: bool) -> int:
+          quiet: bool, request: BuildRequest | None = None) -> int:
     from chaimeleon_lint import catalogue, config
     from chaimeleon_lint.checks import collect
     from chaimeleon_lint.linter import Options, Result, display_path, lint_source
@@ -177,6 +210,12 @@ def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str]
         )
         ctx = context_dir if context_dir is not None else (path.parent if path is not None else None)
         result = lint_source(source, ctx, options, cat, checks, path)
+        if request is not None:
+            try:
+                result = _build_phase(result, request, cfg, path, ctx, source, options, cat)
+            except _NoEngine as exc:
+                _fail(str(exc))
+                return EXIT_ERROR
         results.append(result)
         sources[shown] = source.lines
         threshold = (config.threshold_severity(threshold_name) if threshold_name
@@ -186,6 +225,56 @@ def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str]
 
     _report(results, sources, fmt, no_color, quiet)
     return status if status == EXIT_ERROR else worst
+
+
+class _NoEngine(Exception):
+    """--build was asked for and no engine answers."""
+
+
+def _build_phase(result, request: BuildRequest, cfg, path: Path | None, ctx: Path | None, source,  # type: ignore[no-untyped-def]
+                 options, cat):
+    """Build and test the image after the static phase, unless that found errors (or --force-build)."""
+    from chaimeleon_lint.build.engine import detect
+    from chaimeleon_lint.build.phase import BuildOptions, run_phase
+    from chaimeleon_lint.findings import Severity
+    from chaimeleon_lint.linter import with_build
+    from chaimeleon_lint.source.dockerfile import parse
+
+    if path is None or ctx is None:
+        return with_build(result, [], ["build skipped: standard input has no build context"], options, cat)
+    if not request.force and any(f.severity is Severity.ERROR for f in result.findings):
+        return with_build(result, [], ["build skipped: the static phase found errors (--force-build builds anyway)"],
+                          options, cat)
+    engine = detect(request.engine)
+    if engine is None:
+        raise _NoEngine(f"--build: no container engine answers ({request.engine or 'docker, podman'}); "
+                        "start one, or set DOCKER_HOST / a docker context for a remote one")
+    build_options = BuildOptions(
+        engine=request.engine, build_args=request.build_args, target=request.target,
+        smoke_args=request.smoke_args if request.smoke_args is not None else cfg.smoke_args,
+        smoke_timeout=request.smoke_timeout, service_timeout=min(request.smoke_timeout, 120),
+        size_budget=(cfg.size_budget_mb or 10240) * 1024 * 1024, keep_image=request.keep_image,
+        verbose=request.verbose)
+    with _progress(request.verbose) as progress:
+        outcome = run_phase(engine, path, ctx, parse(source.text), result.kind, build_options, progress)
+    notes = list(outcome.notes)
+    timings = ", ".join(f"{k} {v:.1f} s" for k, v in outcome.timings.items())
+    notes.append(f"build phase with {engine.name}: {timings}; {outcome.containers} container(s) started"
+                 + (f"; image kept as {outcome.image}" if outcome.image else ""))
+    return with_build(result, outcome.hits, notes, options, cat)
+
+
+@contextlib.contextmanager
+def _progress(verbose: bool):  # type: ignore[no-untyped-def]
+    """A status line on a terminal (rich, imported only here); the raw log lines with --verbose."""
+    if sys.stderr.isatty() and not verbose:
+        from rich.console import Console
+
+        started = time.monotonic()
+        with Console(stderr=True).status("building") as status:
+            yield lambda text: status.update(f"{text} [{time.monotonic() - started:.0f} s]")
+        return
+    yield (lambda text: click.echo(text, err=True)) if verbose else (lambda text: None)
 
 
 def _discovered(config_module, path: Path | None):  # type: ignore[no-untyped-def]

@@ -28,6 +28,8 @@ class Config:
     failure_threshold: int | None = None
     known_base_images: tuple[str, ...] | None = None
     kind: str | None = None
+    smoke_args: str | None = None
+    size_budget_mb: int | None = None
 
 
 def find(start: Path) -> Path | None:
@@ -61,7 +63,7 @@ def load(path: Path) -> Config:
         data = data.get("tool", {}).get("chaimeleon-lint", {})
     if not isinstance(data, dict):
         raise ConfigError(path, "tool.chaimeleon-lint", "must be a table")
-    known = {"ignore", "severity", "failure-threshold", "known-base-images", "kind"}
+    known = {"ignore", "severity", "failure-threshold", "known-base-images", "kind", "smoke-args", "size-budget-mb"}
     for key in data:
         if key not in known:
             raise ConfigError(path, key, f"unknown key (known: {', '.join(sorted(known))})")
@@ -83,8 +85,16 @@ def load(path: Path) -> Config:
     kind = data.get("kind")
     if kind is not None and kind not in KINDS:
         raise ConfigError(path, "kind", "must be batch or interactive")
+    smoke_args = data.get("smoke-args")
+    if smoke_args is not None and not isinstance(smoke_args, str):
+        raise ConfigError(path, "smoke-args", "must be a string")
+    budget = data.get("size-budget-mb")
+    if budget is not None and (not isinstance(budget, int) or isinstance(budget, bool) or budget <= 0):
+        raise ConfigError(path, "size-budget-mb", "must be a positive integer")
     return Config(
         path=path,
+        smoke_args=smoke_args,
+        size_budget_mb=budget,
         ignore=_strings(path, "ignore", data.get("ignore", [])),
         severity=tuple(severity),
         failure_threshold=threshold_severity(threshold) if threshold else None,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chaimeleon_lint.catalogue import Catalogue
 from chaimeleon_lint.checks import CheckFn
-from chaimeleon_lint.findings import Finding, Severity
+from chaimeleon_lint.findings import Finding, Hit, Severity
 from chaimeleon_lint.model.context import Context
 from chaimeleon_lint.model.simulate import DEFAULT_KNOWN_BASES, simulate
 from chaimeleon_lint.source.dockerfile import parse
@@ -36,6 +36,7 @@ class Result:
     context: str | None
     findings: tuple[Finding, ...]
     notes: tuple[str, ...]
+    kind: str = "batch"  # batch or interactive, as detected or configured
 
 
 def display_path(path: Path) -> str:
@@ -89,5 +90,25 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
                  tuple((shown(p), n) for p, n in hit.via))
     notes = source.notes + (context.problems if context else ())
     return Result(source.path, display_path(context_dir) if context_dir else None,
-                  tuple(sorted(findings, key=Finding.sort_key)), notes)
+                  tuple(sorted(findings, key=Finding.sort_key)), notes, image.kind)
 
+
+
+def with_build(result: Result, hits: Sequence[tuple[str, Hit]], notes: Sequence[str], options: Options,
+               catalogue: Catalogue) -> Result:
+    """The static result joined by the build phase's findings, selected and re-ranked like the others."""
+    selected = {catalogue.resolve(n) for n in options.select}
+    ignored = {catalogue.resolve(n) for n in options.ignore}
+    findings = list(result.findings)
+    for rule, hit in hits:
+        if (selected and rule not in selected) or rule in ignored:
+            continue
+        spec = catalogue.rules[rule]
+        severity, message = spec.render(hit.variant, hit.params)
+        severity = options.severity.get(rule, severity)
+        if severity is Severity.OFF:
+            continue
+        findings.append(Finding(rule, spec.slug, severity, result.path, hit.span.line if hit.span else None,
+                                hit.span.end_line if hit.span else None, message, spec.fix))
+    return Result(result.path, result.context, tuple(sorted(findings, key=Finding.sort_key)),
+                  result.notes + tuple(notes), result.kind)

@@ -1,0 +1,148 @@
+"""The build-and-test phase: command construction and parsing without an engine, then every
+CHL8xx rule's bad and good example built and run on a real engine (skipped, with the reason,
+where none answers; CI sets one up with .ci/engine)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from chaimeleon_lint import catalogue
+from chaimeleon_lint.build.dataset import write_dataset
+from chaimeleon_lint.build.engine import LABEL, Engine, Mount, detect
+from chaimeleon_lint.build.layers import scan_saved
+from chaimeleon_lint.build.phase import BuildOptions, failing_line, parse_probe, probe_hits, run_line, run_phase
+from chaimeleon_lint.source.dockerfile import parse
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCKERFILE = parse("FROM debian:bookworm\nLABEL name=x\nRUN apt-get update\nUSER chaimeleon\nRUN false\n")
+
+
+def test_podman_commands_are_safe_and_complete() -> None:
+    podman = Engine(("podman", "--remote"))
+    args = podman.command(*podman.run_args("img", "c1", "s1", entrypoint="/bin/sh", command=["x"],
+                                           mounts=[Mount("/d", "/in", True)], dns_sentinel=True))
+    assert args[:3] == ["podman", "--remote", "run"]
+    for flag in ("--network", "none", "--cap-drop", "ALL", "no-new-privileges", "--pids-limit", "--memory", "--rm",
+                 f"{LABEL}=s1", "--dns", "127.0.0.1", "type=bind,source=/d,target=/in,readonly"):
+        assert flag in args
+    assert "--privileged" not in args and not any("docker.sock" in a for a in args)
+    assert args[-2:] == ["img", "x"]
+    build = podman.build_args("Dockerfile", "ctx", "t", "s1", ["A=1"], "final")
+    assert build[-1] == "ctx" and ["--build-arg", "A=1"] == build[build.index("--build-arg"):][:2]
+    assert "--target" in build and f"{LABEL}=s1" in build
+
+
+def test_failing_line_from_either_builder() -> None:
+    classic = ["Step 1/5 : FROM debian:bookworm", "Step 5/5 : RUN false", "returned a non-zero code: 1"]
+    assert failing_line(classic, DOCKERFILE) == 5
+    buildkit = ["#6 [3/3] RUN false", "Dockerfile:5", "--------------------", "ERROR: failed to solve"]
+    assert failing_line(buildkit, DOCKERFILE) == 5
+    assert failing_line(["network unreachable"], DOCKERFILE) is None
+
+
+def test_layer_history_maps_to_its_run() -> None:
+    assert run_line("/bin/sh -c apt-get update", DOCKERFILE) == 3
+    assert run_line("RUN /bin/sh -c apt-get update # buildkit", DOCKERFILE) == 3
+    assert run_line("/bin/sh -c #(nop)  LABEL name=x", DOCKERFILE) is None
+
+
+def test_probe_output_to_findings() -> None:
+    out = ("uid 1001\ngid 1001\ngroups chaimeleon sudo\n"
+           "dir /home/chaimeleon/datasets 1 1000 1\ndir /home/chaimeleon/persistent-home 1 0 0\n"
+           "dir /home/chaimeleon/persistent-shared-folder 0 ? 0\nsudo absent\n")
+    rules = sorted((rule, hit.span.line if hit.span else None) for rule, hit in probe_hits(parse_probe(out), DOCKERFILE))
+    assert rules == [("CHL802", 4), ("CHL803", None), ("CHL803", None), ("CHL804", 4)]
+
+
+def test_sample_dataset_is_schema_valid_with_readable_dicom(tmp_path: Path) -> None:
+    pydicom = pytest.importorskip("pydicom")
+    index = write_dataset(tmp_path, "ds")
+    schema = json.loads((ROOT / "chaimeleon_lint" / "schemas" / "dataset-index.schema.json").read_text())
+    jsonschema.validate(json.loads((tmp_path / "index.json").read_text()), schema)
+    assert json.loads((tmp_path / "eforms.json").read_text())
+    for study in index:
+        for series in study["series"]:
+            files = sorted((tmp_path / study["path"] / series).glob("*.dcm"))
+            assert len(files) == 3
+            ds = pydicom.dcmread(files[0])
+            assert ds.Modality == "CT" and ds.Rows == 8 and len(ds.PixelData) == 8 * 8 * 2
+            assert ds.StudyInstanceUID == study["studyId"]
+
+
+def _tar(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def test_saved_layers_name_the_cache_and_its_layer() -> None:
+    layer1 = _tar({"etc/hostname": b"x"})
+    layer2 = _tar({"var/lib/apt/lists/deb_Packages": b"p" * 3000, "var/lib/apt/lists/lock": b"",
+                   "root/.cache/pip/http/a": b"w" * 10})
+    config = {"history": [{"created_by": "/bin/sh -c #(nop) ADD file"}, {"created_by": "x", "empty_layer": True},
+                          {"created_by": "/bin/sh -c apt-get update"}]}
+    archive = _tar({"aaa/layer.tar": layer1, "bbb/layer.tar": layer2, "cfg.json": json.dumps(config).encode(),
+                    "manifest.json": json.dumps([{"Config": "cfg.json", "Layers": ["aaa/layer.tar", "bbb/layer.tar"]}]).encode()})
+    found = sorted((c.created_by, c.cache, c.path, c.size) for c in scan_saved(io.BytesIO(archive)))
+    assert found == [("/bin/sh -c apt-get update", "apt lists", "/var/lib/apt/lists", 3000),
+                     ("/bin/sh -c apt-get update", "pip cache", "/root/.cache/pip", 10)]
+
+
+# -- with a real engine ----------------------------------------------------------------------
+ENGINE = detect()
+needs_engine = pytest.mark.skipif(ENGINE is None, reason="no container engine answers (run .ci/engine to start one)")
+BUILD_EXAMPLES = [(spec.id, example) for spec in catalogue.load().rules.values() if spec.phase == "build"
+                  for example in spec.examples]
+
+
+@needs_engine
+@pytest.mark.parametrize("rule_id,example", BUILD_EXAMPLES, ids=[f"{r}-{e.verdict}" for r, e in BUILD_EXAMPLES])
+def test_build_example_on_a_real_engine(tmp_path: Path, rule_id: str, example: catalogue.Example) -> None:
+    for name, content in example.files:
+        (tmp_path / name).write_text(content)
+    (tmp_path / "Dockerfile").write_text(example.dockerfile)
+    options = BuildOptions(smoke_args=example.smoke_args, smoke_timeout=120, service_timeout=15)
+    outcome = run_phase(ENGINE, tmp_path / "Dockerfile", tmp_path, parse(example.dockerfile),  # type: ignore[arg-type]
+                        example.kind or "batch", options, lambda _: None)
+    found = {}
+    for rule, hit in outcome.hits:
+        found.setdefault(rule, []).append(hit.span.line if hit.span else None)
+    if example.verdict == "bad":
+        assert sorted(found.get(rule_id, []), key=lambda n: n or 0) == list(example.lines), outcome.hits
+    else:
+        assert found == {}, outcome.hits
+    assert outcome.containers <= 2
+    leftovers = subprocess.run([*ENGINE.argv, "ps", "-aq", "--filter", f"label={LABEL}"],  # type: ignore[union-attr]
+                               capture_output=True, text=True).stdout.split()
+    assert leftovers == []
+
+
+@needs_engine
+def test_cli_builds_the_compliant_example_and_leaves_nothing_behind() -> None:
+    proc = subprocess.run([sys.executable, "-m", "chaimeleon_lint", "--build", "--smoke-args", "-i {dataset} -o {output}",
+                           "--format", "json", str(ROOT / "examples" / "batch-app")], capture_output=True, text=True,
+                          timeout=1200)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads(proc.stdout)["findings"] == []
+    images = subprocess.run([*ENGINE.argv, "images", "-q", "--filter", f"label={LABEL}"],  # type: ignore[union-attr]
+                            capture_output=True, text=True).stdout.split()
+    assert images == []
+
+
+def test_cli_build_without_engine_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text((ROOT / "examples" / "batch-app" / "Dockerfile").read_text())
+    proc = subprocess.run([sys.executable, "-m", "chaimeleon_lint", "--force-build", "--engine", "podman", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120, env={"PATH": "/nonexistent"})
+    assert proc.returncode == 2 and "no container engine answers" in proc.stderr
