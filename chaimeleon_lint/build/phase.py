@@ -1,0 +1,345 @@
+"""Build the image, inspect it, probe it in one container, and run it as the platform would.
+
+Order: build (CHL801) → inspect config and size (CHL805, CHL806) → one probe container with
+the image's own user and no network (CHL802–CHL804) → layers from `save` (CHL806) → smoke run
+of a batch image with a sample dataset (CHL807, CHL808) or start of an interactive image
+(CHL809). Everything created is labelled with a session id and removed in `finally`, so also
+on failure and on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chaimeleon_lint.build.dataset import write_dataset
+from chaimeleon_lint.build.engine import Engine, Mount
+from chaimeleon_lint.build.layers import scan_saved
+from chaimeleon_lint.findings import Hit, Span
+from chaimeleon_lint.model.image import MOUNT_DIRS, PLATFORM_GID, PLATFORM_HOME, PLATFORM_UID
+from chaimeleon_lint.source.dockerfile import Dockerfile
+
+SCRIPTS = Path(__file__).resolve().parent / "scripts"
+IN_CONTAINER = "/.chaimeleon-lint"
+DATASET_ID = "sample-dataset"
+ADMIN_GROUPS = frozenset({"sudo", "wheel", "admin"})
+INTERACTIVE_PORTS = ((5900, "VNC"), (2222, "SSH"))
+_CACHE_FLOOR = 1024 * 1024  # smaller leftovers (empty folders, lock files) are not worth a finding
+_TAIL = 20
+_STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
+_BUILDKIT_STEP = re.compile(r"^#\d+ \[[^\]]*\] (.*)$")
+_BUILDKIT_LINE = re.compile(r"Dockerfile:(\d+)")
+
+
+class EngineUnavailable(Exception):
+    """The user asked for the build phase and no engine answered."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    engine: str | None = None
+    build_args: tuple[str, ...] = ()
+    target: str | None = None
+    smoke_args: str | None = None
+    smoke_timeout: float = 300.0
+    service_timeout: float = 60.0
+    build_timeout: float = 3600.0
+    size_budget: int = 10 * 1024**3
+    keep_image: bool = False
+    verbose: bool = False
+
+
+@dataclass
+class Outcome:
+    """What the phase found, and what it cost."""
+
+    hits: list[tuple[str, Hit]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    containers: int = 0
+    image: str | None = None
+
+
+Progress = Callable[[str], None]
+
+
+def run_phase(engine: Engine, dockerfile_path: Path, context: Path, dockerfile: Dockerfile, kind: str,
+              options: BuildOptions, progress: Progress) -> Outcome:
+    session = uuid.uuid4().hex[:12]
+    tag = f"chaimeleon-lint/{session}:build"
+    outcome = Outcome()
+    try:
+        with tempfile.TemporaryDirectory(prefix="chaimeleon-lint-") as tmp:
+            _phase(engine, dockerfile_path, context, dockerfile, kind, options, progress, session, tag,
+                   Path(tmp), outcome)
+    finally:
+        _cleanup(engine, session, tag, options.keep_image)
+    return outcome
+
+
+def _phase(engine: Engine, dockerfile_path: Path, context: Path, dockerfile: Dockerfile, kind: str,
+           options: BuildOptions, progress: Progress, session: str, tag: str, tmp: Path, outcome: Outcome) -> None:
+    started = time.monotonic()
+    ok, log = _build(engine, dockerfile_path, context, tag, session, options, progress)
+    outcome.timings["build"] = time.monotonic() - started
+    if not ok:
+        line = failing_line(log, dockerfile)
+        outcome.hits.append(("CHL801", Hit(Span.at(line) if line else None,
+                                           {"tail": "\n".join(log[-_TAIL:]).strip() or "(no output)"})))
+        return
+    outcome.image = tag if options.keep_image else None
+    inspected = engine.run(["image", "inspect", tag], timeout=60)
+    config = json.loads(inspected.stdout)[0] if inspected.returncode == 0 else {}
+    image_config = config.get("Config") or {}
+    outcome.hits += labels(image_config.get("Labels") or {}, dockerfile)
+
+    progress("probing the image")
+    started = time.monotonic()
+    scripts = Mount(str(SCRIPTS), IN_CONTAINER, True)
+    probe = engine.run(engine.run_args(tag, f"chl-probe-{session}", session, entrypoint="/bin/sh",
+                                       command=[f"{IN_CONTAINER}/probe.sh"], mounts=[scripts]), timeout=120)
+    outcome.containers += 1
+    outcome.timings["probe"] = time.monotonic() - started
+    facts = parse_probe(probe.stdout)
+    if probe.returncode != 0 or "uid" not in facts:
+        outcome.notes.append(f"the probe could not run in the image (exit {probe.returncode}): "
+                             f"{probe.stderr.strip()[-300:] or 'no /bin/sh?'}")
+    else:
+        outcome.hits += probe_hits(facts, dockerfile)
+
+    progress("measuring layers")
+    outcome.hits += size_hits(engine, tag, int(config.get("Size") or 0), options.size_budget, dockerfile)
+
+    entry = list(image_config.get("Entrypoint") or [])
+    cmd = list(image_config.get("Cmd") or [])
+    started = time.monotonic()
+    if kind == "interactive":
+        progress("starting the interactive image")
+        outcome.hits += services(engine, tag, session, scripts, options.service_timeout, outcome)
+        outcome.timings["services"] = time.monotonic() - started
+    elif options.smoke_args is None:
+        outcome.notes.append("smoke run skipped: give --smoke-args (or smoke-args in the configuration) "
+                             "with the arguments jobman would pass after `--`")
+    else:
+        progress("smoke run")
+        outcome.hits += smoke(engine, tag, session, scripts, entry, cmd, options, tmp, outcome)
+        outcome.timings["smoke"] = time.monotonic() - started
+
+
+def _build(engine: Engine, dockerfile_path: Path, context: Path, tag: str, session: str, options: BuildOptions,
+           progress: Progress) -> tuple[bool, list[str]]:
+    """Stream the build, reporting each step; the log is kept for a failure."""
+    args = engine.command(*engine.build_args(str(dockerfile_path), str(context), tag, session, options.build_args,
+                                             options.target))
+    log: list[str] = []
+    started = time.monotonic()
+    try:
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+                                env=None)
+    except OSError as exc:
+        return False, [str(exc)]
+    assert proc.stdout is not None
+    try:
+        for raw in proc.stdout:
+            line = raw.rstrip("\n")
+            log.append(line)
+            if options.verbose:
+                progress(f"| {line}")
+            step = _STEP.match(line) or _BUILDKIT_STEP.match(line)
+            if step:
+                progress(f"building: {line[:100]} ({time.monotonic() - started:.0f} s)")
+            if time.monotonic() - started > options.build_timeout:
+                proc.kill()
+                log.append(f"(build stopped after {options.build_timeout:.0f} s)")
+                break
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode == 0, log
+
+
+def failing_line(log: Sequence[str], dockerfile: Dockerfile) -> int | None:
+    """The Dockerfile line of the failing step: BuildKit names it, the classic builder numbers it."""
+    for line in reversed(log):
+        found = _BUILDKIT_LINE.search(line)
+        if found:
+            return int(found.group(1))
+    steps = [int(m.group(1)) for line in log if (m := _STEP.match(line))]
+    if steps and 0 < steps[-1] <= len(dockerfile.instructions):
+        return dockerfile.instructions[steps[-1] - 1].line
+    return None
+
+
+def labels(found: dict[str, str], dockerfile: Dockerfile) -> Iterator[tuple[str, Hit]]:
+    for name in ("name", "version"):
+        if not str(found.get(name, "")).strip():
+            yield "CHL805", Hit(None, {"label": name})
+
+
+def parse_probe(output: str) -> dict[str, object]:
+    facts: dict[str, object] = {"dirs": {}, "programs": set()}
+    for line in output.splitlines():
+        key, _, rest = line.partition(" ")
+        if key in ("uid", "gid", "groups", "sudo"):
+            facts[key] = rest.strip()
+        elif key == "dir":
+            parts = rest.split()
+            if len(parts) == 4:
+                facts["dirs"][parts[0]] = (parts[1] == "1", parts[2], parts[3] == "1")  # type: ignore[index]
+        elif key == "program":
+            facts["programs"].add(rest.strip())  # type: ignore[union-attr]
+    return facts
+
+
+def _user_line(dockerfile: Dockerfile) -> int | None:
+    users = [i.line for i in dockerfile.instructions if i.keyword == "USER"]
+    return users[-1] if users else None
+
+
+def probe_hits(facts: dict[str, object], dockerfile: Dockerfile) -> Iterator[tuple[str, Hit]]:
+    user_line = _user_line(dockerfile)
+    span = Span.at(user_line) if user_line else None
+    if facts.get("uid") != str(PLATFORM_UID) or facts.get("gid") != str(PLATFORM_GID):
+        yield "CHL802", Hit(span, {"uid": facts.get("uid"), "gid": facts.get("gid")})
+    dirs: dict[str, tuple[bool, str, bool]] = facts["dirs"]  # type: ignore[assignment]
+    for path in MOUNT_DIRS:
+        exists, owner, writable = dirs.get(path, (False, "?", False))
+        problem = ("does not exist" if not exists else f"belongs to uid {owner}, not {PLATFORM_UID}"
+                   if owner != str(PLATFORM_UID) else "is not writable by the container user" if not writable else None)
+        if problem:
+            yield "CHL803", Hit(None, {"path": path, "problem": problem})
+    groups = set(str(facts.get("groups", "")).split())
+    if facts.get("sudo") == "yes":
+        yield "CHL804", Hit(span, {"how": "`sudo -n true` succeeds"})
+    elif groups & ADMIN_GROUPS:
+        yield "CHL804", Hit(span, {"how": f"the user is in {', '.join(sorted(groups & ADMIN_GROUPS))}"})
+
+
+def size_hits(engine: Engine, tag: str, size: int, budget: int, dockerfile: Dockerfile) -> list[tuple[str, Hit]]:
+    hits: list[tuple[str, Hit]] = []
+    if size > budget:
+        hits.append(("CHL806", Hit(None, {"what": f"the image is {_mb(size)}, over the budget of {_mb(budget)}"},
+                                   variant="budget")))
+    with subprocess.Popen(engine.command("save", tag), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
+        assert proc.stdout is not None
+        try:
+            caches = scan_saved(proc.stdout)
+        finally:
+            proc.stdout.close()
+            proc.wait(timeout=600)
+    for cache in caches:
+        if cache.size >= _CACHE_FLOOR:
+            line = run_line(cache.created_by, dockerfile)
+            hits.append(("CHL806", Hit(Span.at(line) if line else None, {
+                "what": f"the layer of `{_short(cache.created_by)}` keeps {_mb(cache.size)} of {cache.cache} "
+                        f"in {cache.path}"})))
+    return hits
+
+
+def run_line(created_by: str, dockerfile: Dockerfile) -> int | None:
+    """The RUN a history entry comes from, by its shell text (classic and BuildKit spellings)."""
+    text = re.sub(r"^(RUN )?(\|\d+ (\S+=\S* )*)?/bin/(ba)?sh -c ", "", created_by).removesuffix(" # buildkit")
+    wanted = " ".join(text.split())
+    for ins in reversed(dockerfile.instructions):
+        if ins.keyword == "RUN" and " ".join(ins.shell_text.split()) == wanted:
+            return ins.line
+    return None
+
+
+def _short(text: str) -> str:
+    text = re.sub(r"^(RUN )?/bin/(ba)?sh -c ", "", " ".join(text.split()))
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024**2:.0f} MB" if size < 1024**3 else f"{size / 1024**3:.1f} GB"
+
+
+def smoke(engine: Engine, tag: str, session: str, scripts: Mount, entry: list[str], cmd: list[str],
+          options: BuildOptions, tmp: Path, outcome: Outcome) -> list[tuple[str, Hit]]:
+    """Run a batch image the way jobman does, and watch for network attempts."""
+    dataset, home = tmp / "dataset", tmp / "persistent-home"
+    dataset.mkdir()
+    home.mkdir()
+    (home / "output").mkdir()
+    write_dataset(dataset, DATASET_ID)
+    for path in [tmp, home, home / "output"]:
+        path.chmod(0o777)  # the container user (uid 1000) writes there, whoever owns the host folder
+    for path in [dataset, *dataset.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    dataset_in = f"{PLATFORM_HOME}/datasets/{DATASET_ID}"
+    output_in = f"{PLATFORM_HOME}/persistent-home/output"
+    arguments = [a.replace("{dataset}", dataset_in).replace("{output}", output_in)
+                 for a in shlex.split(options.smoke_args or "")]
+    argv = (entry + arguments) if entry else (arguments or cmd)
+    mounts = [scripts, Mount(str(dataset), dataset_in, True), Mount(str(home), f"{PLATFORM_HOME}/persistent-home", False)]
+    name = f"chl-smoke-{session}"
+    result = engine.run(engine.run_args(tag, name, session, entrypoint="/bin/sh", command=[f"{IN_CONTAINER}/smoke.sh", *argv],
+                                        mounts=mounts, dns_sentinel=True), timeout=options.smoke_timeout)
+    outcome.containers += 1
+    hits: list[tuple[str, Hit]] = []
+    attempts = [line.split(" ", 1)[1] for line in result.stderr.splitlines()
+                if line.startswith("chaimeleon-lint-net ") and not line.endswith((" ready", " unavailable"))]
+    if "chaimeleon-lint-net unavailable" in result.stderr:
+        outcome.notes.append("network attempts were not watched during the smoke run: the image has no perl")
+    log = [line for line in (result.stdout + result.stderr).splitlines()
+           if not line.startswith(("chaimeleon-lint-net ", "WARNING: Localhost DNS"))]
+    tail = "\n".join(log[-_TAIL:]).strip() or "(no output)"
+    shown = shlex.join(argv)
+    if result.returncode == -1:
+        engine.run(["rm", "-f", name], timeout=60)
+        hits.append(("CHL807", Hit(None, {"argv": shown, "what": f"did not finish in {options.smoke_timeout:.0f} s",
+                                          "tail": tail})))
+    elif result.returncode != 0:
+        hits.append(("CHL807", Hit(None, {"argv": shown, "what": f"exited with {result.returncode}", "tail": tail})))
+    if attempts:
+        unique = list(dict.fromkeys(attempts))
+        hits.append(("CHL808", Hit(None, {"argv": shown, "attempts": ", ".join(unique[:8])})))
+    return hits
+
+
+def services(engine: Engine, tag: str, session: str, scripts: Mount, timeout: float,
+             outcome: Outcome) -> list[tuple[str, Hit]]:
+    """Start the image as the platform does and wait for VNC and SSH to accept connections."""
+    name = f"chl-services-{session}"
+    started = engine.run(engine.run_args(tag, name, session, mounts=[scripts], detach=True), timeout=120)
+    outcome.containers += 1
+    if started.returncode != 0:
+        return [("CHL809", Hit(None, {"service": "VNC and SSH", "port": "5900/2222",
+                                      "why": f"the container did not start: {started.stderr.strip()[-300:]}"}))]
+    deadline = time.monotonic() + timeout
+    open_ports: set[str] = set()
+    unknown = False
+    while time.monotonic() < deadline:
+        check = engine.run(["exec", name, "/bin/sh", f"{IN_CONTAINER}/services.sh",
+                            *(str(p) for p, _ in INTERACTIVE_PORTS)], timeout=30)
+        open_ports |= {w.split()[1] for w in check.stdout.splitlines() if w.startswith("open ")}
+        unknown = "unknown" in check.stdout
+        running = engine.run(["inspect", "-f", "{{.State.Running}}", name], timeout=30).stdout.strip() == "true"
+        if len(open_ports) == len(INTERACTIVE_PORTS) or unknown or not running:
+            break
+        time.sleep(2)
+    if unknown:
+        outcome.notes.append("services were not checked: the image has neither perl nor bash")
+        return []
+    return [("CHL809", Hit(None, {"service": label, "port": port,
+                                  "why": f"nothing accepted connections within {timeout:.0f} s"}))
+            for port, label in INTERACTIVE_PORTS if str(port) not in open_ports]
+
+
+def _cleanup(engine: Engine, session: str, tag: str, keep_image: bool) -> None:
+    """Remove every container of the session, and the image unless asked to keep it."""
+    listed = engine.run(engine.cleanup_args("container", session), timeout=60).stdout.split()
+    if listed:
+        engine.run(["rm", "-f", *listed], timeout=120)
+    if not keep_image:
+        engine.run(["rmi", "-f", tag], timeout=120)
