@@ -75,12 +75,11 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
     for rule, check in checks.items():
         if (selected and rule not in selected) or rule in ignored:
             continue
-        spec = catalogue.rules[rule]
         for hit in check(image):
-            severity, message = spec.render(hit.variant, hit.params)
-            severity = options.severity.get(rule, severity)
-            if severity is Severity.OFF:
+            rendered = _rendered(rule, hit, catalogue, options)
+            if rendered is None:
                 continue
+            severity, message = rendered
             line = hit.span.line if hit.span else None
             if hit.path is None and line is not None and any(
                     start <= line <= end and any(catalogue.resolve(n) == rule for n in names)
@@ -94,6 +93,13 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
 
 
 
+def _rendered(rule: str, hit: Hit, catalogue: Catalogue, options: Options) -> tuple[Severity, str] | None:
+    """Severity (after the user's overrides) and message of one hit; None when the rule is off."""
+    severity, message = catalogue.rules[rule].render(hit.variant, hit.params)
+    severity = options.severity.get(rule, severity)
+    return None if severity is Severity.OFF else (severity, message)
+
+
 def with_build(result: Result, hits: Sequence[tuple[str, Hit]], notes: Sequence[str], options: Options,
                catalogue: Catalogue) -> Result:
     """The static result joined by the build phase's findings, selected and re-ranked like the others."""
@@ -103,11 +109,11 @@ def with_build(result: Result, hits: Sequence[tuple[str, Hit]], notes: Sequence[
     for rule, hit in hits:
         if (selected and rule not in selected) or rule in ignored:
             continue
-        spec = catalogue.rules[rule]
-        severity, message = spec.render(hit.variant, hit.params)
-        severity = options.severity.get(rule, severity)
-        if severity is Severity.OFF:
+        rendered = _rendered(rule, hit, catalogue, options)
+        if rendered is None:
             continue
+        severity, message = rendered
+        spec = catalogue.rules[rule]
         findings.append(Finding(rule, spec.slug, severity, result.path, hit.span.line if hit.span else None,
                                 hit.span.end_line if hit.span else None, message, spec.fix))
     return Result(result.path, result.context, tuple(sorted(findings, key=Finding.sort_key)),
