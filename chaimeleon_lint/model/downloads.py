@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from chaimeleon_lint.model.effects.common import Invocation, getopt, unwrap
-from chaimeleon_lint.model.effects.packages import classify, pip_argv
+from chaimeleon_lint.model.effects.packages import PYTHON, classify, pip_argv
 from chaimeleon_lint.source.python import OPAQUE, Literal, PyCall
 from chaimeleon_lint.source.shell import Command, Word
 
@@ -156,7 +156,7 @@ def _pip(inv: Invocation, program: str, line: int, scope: Mapping[str, Word]) ->
 
 def _python_module_download(inv: Invocation) -> str | None:
     """`python -m nltk.downloader ...`, `python -m spacy download ...`."""
-    if not re.match(r"^python(\d+(\.\d+)?)?$", inv.name):
+    if not PYTHON.match(inv.name):
         return None
     texts = [w.text for w in inv.args]
     if "-m" not in texts[:-1]:

@@ -39,6 +39,16 @@ class Account:
     line: int | None  # where it was created; None: provided by a known base image
 
 
+def home_of(accounts: Iterable[Account], user: "UserState") -> str | None:
+    """The home directory of a user as USER spells it: root's, or its account's."""
+    if user.uid == 0:
+        return "/root"
+    accounts = tuple(accounts)
+    account = find_account(accounts, user.spelled.split(":")[0]) or (
+        find_account(accounts, str(user.uid)) if user.uid is not None else None)
+    return account.home if account else None
+
+
 def find_account(accounts: Iterable[Account], spelled: str) -> Account | None:
     """The latest account a USER/chown spelling names, by name or by numeric uid."""
     for account in reversed(tuple(accounts)):
@@ -257,11 +267,7 @@ class Stage:
 
     def home(self) -> str | None:
         """The home of the USER the container starts as."""
-        if self.user.is_root:
-            return "/root"
-        account = self.account(self.user.spelled.split(":")[0]) or (
-            self.account(str(self.user.uid)) if self.user.uid is not None else None)
-        return account.home if account else None
+        return home_of(self.accounts, self.user)
 
     def account(self, name_or_uid: str) -> Account | None:
         return find_account(self.accounts, name_or_uid)

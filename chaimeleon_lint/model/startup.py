@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from chaimeleon_lint.model.effects.common import absolute, getopt, under, unwrap
+from chaimeleon_lint.model.effects.packages import PYTHON
 from chaimeleon_lint.model.image import Launch, Missing, Script, Stage, Startup, Step
 from chaimeleon_lint.source.dockerfile import interpreter
 from chaimeleon_lint.source.python import PyCall, parse_python
@@ -25,8 +26,6 @@ from chaimeleon_lint.source.shell import SHELLS, Command, ShellContext, Word, pa
 
 MAX_FILES = 64
 MAX_DEPTH = 16
-_PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
-_PYTHON_VALUE_OPTS = ("cmWX", frozenset())
 _DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 _SUPERVISOR_CONFS = ("/etc/supervisor/supervisord.conf", "/etc/supervisord.conf")
 _SUPERVISOR_INCLUDES = ("/etc/supervisor/conf.d/*.conf", "/etc/supervisord.d/*.ini")
@@ -135,7 +134,7 @@ def _targets(command: Command, stage: Stage, via: tuple[Step, ...]) -> Iterator[
         operands = getopt(words[1:], "o", frozenset({"rcfile", "init-file"}))
         if not operands.has("c") and operands.operands and operands.operands[0].known:
             yield _Target(absolute(operands.operands[0].text, cwd), "shell", via)
-    elif _PYTHON.match(name):
+    elif PYTHON.match(name):
         yield from _python_target(words[1:], stage, via)
     elif name == "supervisord":
         conf = getopt(words[1:], "cdlujy", frozenset({"configuration"})).last("c", "configuration")
@@ -199,7 +198,7 @@ def _read(stage: Stage, ctx: ShellContext, target: _Target, origin: str,
     how = target.how
     if how == "auto":
         program = interpreter(text)
-        if (program and _PYTHON.match(program)) or (program is None and target.path.endswith(".py")):
+        if (program and PYTHON.match(program)) or (program is None and target.path.endswith(".py")):
             how = "python"
         elif program is None or program in SHELLS:
             how = "shell"

@@ -10,7 +10,7 @@ from chaimeleon_lint.model.context import Context
 from chaimeleon_lint.model.effects.common import absolute, under
 from chaimeleon_lint.model.image import (
     KEEP, ROOT, Account, Install, Label, Launch, Node, Password, Run, Stage, SudoGrant, TreeChange, TreeCopy,
-    UserState, Write, find_account, find_node,
+    UserState, Write, find_account, find_node, home_of,
 )
 from chaimeleon_lint.model.sudoers import grants_in
 from chaimeleon_lint.source.variables import Value
@@ -112,11 +112,7 @@ class StageState:
         return UserState(run_as, uid, account.gid if account else (0 if uid == 0 else None), self.user.line)
 
     def home(self, user: UserState) -> str | None:
-        if user.uid == 0:
-            return "/root"
-        account = self.account(user.spelled.split(":")[0]) or (
-            self.account(str(user.uid)) if user.uid is not None else None)
-        return account.home if account else None
+        return home_of(self.accounts, user)
 
     # -- files ----------------------------------------------------------------------
     def path(self, text: str) -> str | None:

@@ -10,7 +10,7 @@ from chaimeleon_lint.model.software import capabilities_of
 from chaimeleon_lint.model.state import StageState
 from chaimeleon_lint.source.shell import Command, Word
 
-_PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
+PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
 _PIP = re.compile(r"^pip(\d+(\.\d+)?)?$")
 _APT = ("oct", frozenset({"option", "config-file", "target-release", "default-release"}))
 _PIP_OPTS = ("rceitfC", frozenset({
@@ -27,7 +27,7 @@ def pip_argv(inv: Invocation) -> tuple[Word, ...] | None:
     """The pip arguments of `pip ...`, `pip3.11 ...` or `python3 -m pip ...`; None otherwise."""
     if _PIP.match(inv.name):
         return inv.args
-    if _PYTHON.match(inv.name):
+    if PYTHON.match(inv.name):
         args = inv.args
         for i, word in enumerate(args[:-1]):
             if word.text == "-m" and args[i + 1].text == "pip":
