@@ -83,6 +83,9 @@ def _list_rules() -> str:
 @click.option("-q", "--quiet", is_flag=True, help="Only the findings, one line each.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", help="Explain a rule (id or slug) and exit.")
+@click.option("--fix", "fix", is_flag=True,
+              help="Apply the safe autofixes (CHL203, CHL301, CHL302, CHL501, CHL502, CHL602) in place.")
+@click.option("--diff", "diff", is_flag=True, help="Print the autofixes as a unified diff; change nothing.")
 @click.option("--build", is_flag=True, help="Then build the image and test it (CHL8xx); needs docker or podman.")
 @click.option("--force-build", is_flag=True, help="Build even when the static phase found errors.")
 @click.option("--engine", type=click.Choice(["docker", "podman", "podman-remote"]),
@@ -98,7 +101,8 @@ def _list_rules() -> str:
 @click.version_option(__version__, prog_name="chaimeleon-lint")
 def main(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
          failure_threshold: str | None, config_path: Path | None, context_dir: Path | None, kind: str | None,
-         no_color: bool, quiet: bool, list_rules: bool, explain: str | None, build: bool, force_build: bool,
+         no_color: bool, quiet: bool, list_rules: bool, explain: str | None, fix: bool, diff: bool,
+         build: bool, force_build: bool,
          engine: str | None, build_args: tuple[str, ...], target: str | None, smoke_args: str | None,
          smoke_timeout: float, keep_image: bool, verbose: bool) -> None:
     """Check Dockerfiles against the CHAIMELEON platform's integration rules.
@@ -124,10 +128,16 @@ def main(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
     if unknown:
         _fail(f"unknown rule(s): {', '.join(unknown)}; see --list-rules")
         sys.exit(EXIT_ERROR)
+    if fix and diff:
+        raise click.UsageError("--fix and --diff exclude each other")
+    if (fix or diff) and (build or force_build):
+        raise click.UsageError("--fix/--diff and --build exclude each other: fix first, then build")
+    if fix and "-" in paths:
+        raise click.UsageError("--fix needs files; with standard input use --diff")
     request = BuildRequest(engine, build_args, target, smoke_args, smoke_timeout, keep_image, verbose,
                            force_build) if build or force_build else None
     sys.exit(_lint(paths, fmt, _names(select), _names(ignore), failure_threshold, config_path, context_dir,
-                   kind, no_color, quiet, request))
+                   kind, no_color, quiet, request, "fix" if fix else "diff" if diff else None))
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +156,11 @@ class BuildRequest:
 
 def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str], threshold_name: str | None,
           config_path: Path | None, context_dir: Path | None, kind: str | None, no_color: bool,
-          quiet: bool, request: BuildRequest | None = None) -> int:
+          quiet: bool, request: BuildRequest | None = None, fixing: str | None = None) -> int:
     from chaimeleon_lint import catalogue, config
     from chaimeleon_lint.checks import collect
-    from chaimeleon_lint.linter import Options, Result, display_path, lint_source
+    from chaimeleon_lint.fix.apply import FixError, encode_like, unified_diff, write_atomically
+    from chaimeleon_lint.linter import Options, Result, display_path, fix_source, lint_source
     from chaimeleon_lint.source.text import InputError, Source, decode
 
     cat = catalogue.load()
@@ -177,11 +188,14 @@ def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str]
         return EXIT_ERROR
     results: list[Result] = []
     sources: dict[str, list[str]] = {}
+    diffs: list[str] = []
     worst = 0
     for shown, path in targets:
+        data = b""
         try:
             if path is None:
-                source: Source = decode(sys.stdin.buffer.read(), "-")
+                data = sys.stdin.buffer.read()
+                source: Source = decode(data, "-")
             else:
                 try:
                     data = path.read_bytes()
@@ -209,7 +223,25 @@ def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str]
             kind=kind or cfg.kind,
         )
         ctx = context_dir if context_dir is not None else (path.parent if path is not None else None)
-        result = lint_source(source, ctx, options, cat, checks, path)
+        if fixing is None:
+            result = lint_source(source, ctx, options, cat, checks, path)
+        elif source.notes:
+            _fail(f"{shown}: not fixed: {source.notes[0]}, and writing it back would change those bytes")
+            status = EXIT_ERROR
+            continue
+        else:
+            text, result = fix_source(source, ctx, options, cat, checks, path)
+            if text != source.text and fixing == "diff":
+                diffs.append(unified_diff(shown, source.text, text))
+            elif text != source.text and path is not None:
+                try:
+                    write_atomically(path, data, encode_like(data, text))
+                except FixError as exc:
+                    _fail(str(exc))
+                    status = EXIT_ERROR
+                    continue
+                click.echo(f"chaimeleon-lint: fixed {shown}", err=True)
+            source = Source(source.path, text, source.notes)
         if request is not None:
             try:
                 result = _build_phase(result, request, cfg, path, ctx, source, options, cat)
@@ -223,6 +255,9 @@ def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str]
         if any(f.severity >= threshold for f in result.findings):
             worst = EXIT_FINDINGS
 
+    if fixing == "diff":
+        click.echo("".join(diffs), nl=False)
+        return status if status == EXIT_ERROR else EXIT_FINDINGS if diffs else EXIT_OK
     _report(results, sources, fmt, no_color, quiet)
     return status if status == EXIT_ERROR else worst
 

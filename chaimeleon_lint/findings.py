@@ -39,15 +39,34 @@ class Span:
         return cls(line, line)
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class Edit:
+    """Replace the text from (line, column) up to (end_line, end_column) of the Dockerfile.
+
+    Lines and columns are 1-based, columns count characters, the end is exclusive: an insertion
+    has start == end. The same value feeds `--fix`, `--diff` and SARIF `fixes`.
+    """
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A check's raw result: where (None = the whole image), which message variant, message params."""
+    """A check's raw result: where (None = the whole image), which message variant, message params.
+
+    `subject` is the model object the hit is about (an Install, say) when an autofix needs it.
+    """
 
     span: Span | None
     params: dict[str, Any] = field(default_factory=dict)
     variant: str | None = None
     path: str | None = None  # a context file, when the finding is not about the Dockerfile
     via: tuple[tuple[str | None, int], ...] = ()  # how start-up reaches it: (context file or None, line)
+    subject: object = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +82,7 @@ class Finding:
     message: str
     fix: str
     via: tuple[tuple[str, int], ...] = ()  # (path, line) from the Dockerfile's ENTRYPOINT to the finding
+    edits: tuple[Edit, ...] = ()  # the autofix, when the rule has one and it is safe here
 
     def sort_key(self) -> tuple[str, int, str]:
         return (self.path, self.line or 0, self.rule)

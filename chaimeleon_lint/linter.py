@@ -9,7 +9,9 @@ from pathlib import Path
 
 from chaimeleon_lint.catalogue import Catalogue
 from chaimeleon_lint.checks import CheckFn
-from chaimeleon_lint.findings import Finding, Hit, Severity
+from chaimeleon_lint.findings import Edit, Finding, Hit, Severity
+from chaimeleon_lint.fix.apply import apply
+from chaimeleon_lint.fix.edits import BUILDERS
 from chaimeleon_lint.model.context import Context
 from chaimeleon_lint.model.simulate import DEFAULT_KNOWN_BASES, simulate
 from chaimeleon_lint.source.dockerfile import parse
@@ -61,9 +63,9 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
         return display_path(context.root / rel) if rel is not None and context is not None else source.path
 
     def emit(rule: str, severity: Severity, message: str, path: str, line: int | None, end: int | None,
-             via: tuple[tuple[str, int], ...] = ()) -> None:
+             via: tuple[tuple[str, int], ...] = (), edits: tuple[Edit, ...] = ()) -> None:
         spec = catalogue.rules[rule]
-        findings.append(Finding(rule, spec.slug, severity, path, line, end, message, spec.fix, via))
+        findings.append(Finding(rule, spec.slug, severity, path, line, end, message, spec.fix, via, edits))
 
     file_ignored = {catalogue.resolve(n) for n in pragmas.file}
     for line, name in pragmas.mentioned:
@@ -85,11 +87,34 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
                     start <= line <= end and any(catalogue.resolve(n) == rule for n in names)
                     for start, end, names in pragmas.spans):
                 continue
+            builder = BUILDERS.get(rule) if hit.path is None else None
             emit(rule, severity, message, shown(hit.path), line, hit.span.end_line if hit.span else None,
-                 tuple((shown(p), n) for p, n in hit.via))
+                 tuple((shown(p), n) for p, n in hit.via),
+                 builder(rule, hit, image, dockerfile) if builder is not None else ())
     notes = source.notes + (context.problems if context else ())
     return Result(source.path, display_path(context_dir) if context_dir else None,
                   tuple(sorted(findings, key=Finding.sort_key)), notes, image.kind)
+
+
+def fix_source(source: Source, context_dir: Path | None, options: Options, catalogue: Catalogue,
+               checks: Mapping[str, CheckFn], dockerfile_path: Path | None = None,
+               max_rounds: int = 8) -> tuple[str, Result]:
+    """Apply the findings' fixes and lint again until none is left: one fix may enable another
+    (CHL203 adds the USER switch that CHL301's mkdir goes after). A finding that comes back after
+    its fix was applied is not fixed twice. Returns the fixed text and the result of linting it."""
+    text = source.text
+    result = lint_source(source, context_dir, options, catalogue, checks, dockerfile_path)
+    applied: set[tuple[str, str]] = set()
+    for _ in range(max_rounds):
+        fixable = [f for f in result.findings if f.edits and (f.rule, f.message) not in applied]
+        fixed = apply(text, [e for f in fixable for e in f.edits])
+        if fixed == text:
+            break
+        applied.update((f.rule, f.message) for f in fixable)
+        text = fixed
+        result = lint_source(Source(source.path, text, source.notes), context_dir, options, catalogue, checks,
+                             dockerfile_path)
+    return text, result
 
 
 

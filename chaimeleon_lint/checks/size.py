@@ -37,7 +37,7 @@ def pip_no_cache_dir(image: Image) -> Iterator[Hit]:
             if install.manager != "pip" or install.action != "install" or words is None:
                 continue
             if "--no-cache-dir" not in words and not _assigned(run, install, "PIP_NO_CACHE_DIR"):
-                yield Hit(Span.at(install.command.line), {"command": _spelled(install)})
+                yield Hit(Span.at(install.command.line), {"command": _spelled(install)}, subject=install)
 
 
 @check("CHL502")
@@ -54,7 +54,7 @@ def apt_no_install_recommends(image: Image) -> Iterator[Hit]:
                 continue
             if "apt::install-recommends=false" in flags or "apt::install-recommends=0" in flags:
                 continue
-            yield Hit(Span.at(install.command.line), {"command": _spelled(install)})
+            yield Hit(Span.at(install.command.line), {"command": _spelled(install)}, subject=install)
 
 
 @check("CHL503")

@@ -135,7 +135,7 @@ def _split_flags(keyword: str, args: str) -> tuple[tuple[tuple[str, str | None],
 
 
 def _blank_prefix(physical: str, has_flags: bool) -> str:
-    """Replace the keyword and its flags with spaces, keeping every row where it was."""
+    """Replace the keyword and its flags with blanks, keeping every row and byte column where it was."""
     i, n = 0, len(physical)
 
     def skip_space(j: int) -> int:
@@ -160,7 +160,9 @@ def _blank_prefix(physical: str, has_flags: bool) -> str:
                 j += 1
             i = j
     i = skip_space(i) if i < n and physical[i] == "\\" else i
-    return "".join(c if c == "\n" else " " for c in physical[:i]) + physical[i:]
+    # One blank per UTF-8 byte: tree-sitter's columns then are the file's byte columns.
+    return "".join(c if c == "\n" else " " * len(c.encode("utf-8", errors="replace")) for c in physical[:i]) \
+        + physical[i:]
 
 
 def _exec_form(keyword: str, rest: str, line: int, problems: list[Problem]) -> tuple[str, ...] | None:

@@ -39,7 +39,9 @@ class Command:
     """One simple command after expansion; `stdin` is the text fed to it when we can tell.
 
     `conditions` are the commands whose success it runs under (an `if`/`elif`/`while` test, the
-    left of `&&`); `function` names the shell function whose body holds it.
+    left of `&&`); `function` names the shell function whose body holds it. `spans` locates each
+    argv word in the file as (line, byte column, end line, end byte column), for autofixes; it is
+    empty for commands inside `sh -c` strings or nested heredocs, whose columns are not the file's.
     """
 
     argv: tuple[Word, ...]
@@ -50,6 +52,7 @@ class Command:
     stdin: Word | None = None
     conditions: tuple["Command", ...] = ()
     function: str | None = None
+    spans: tuple[tuple[int, int, int, int], ...] = ()
 
     @property
     def name(self) -> str:
@@ -172,9 +175,12 @@ class _Walker:
                 self.visit(child)
 
     def emit(self, argv: tuple[Word, ...], assigns: tuple[tuple[str, Word], ...],
-             redirects: tuple[Redirect, ...], node: "Node", stdin: Word | None = None) -> Command:
+             redirects: tuple[Redirect, ...], node: "Node", stdin: Word | None = None,
+             word_nodes: tuple["Node", ...] = ()) -> Command:
+        spans = () if self.depth else tuple(
+            (self.line(n), n.start_point[1], self.end_line(n), n.end_point[1]) for n in word_nodes)
         command = Command(argv, assigns, redirects, self.line(node), self.end_line(node), stdin,
-                          self.conditions, self.function)
+                          self.conditions, self.function, spans)
         self.commands.append(command)
         return command
 
@@ -344,7 +350,7 @@ class _Walker:
                     argv_nodes.append(target)
         if not argv:
             self.scope.update(assigns)
-        command = self.emit(tuple(argv), tuple(assigns), tuple(extra), node, stdin)
+        command = self.emit(tuple(argv), tuple(assigns), tuple(extra), node, stdin, tuple(argv_nodes))
         if argv:
             self.shell_c(command, argv_nodes)
 

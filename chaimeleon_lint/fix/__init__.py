@@ -1,0 +1,1 @@
+"""Autofixes: edits as data (edits.py), applied atomically (apply.py)."""

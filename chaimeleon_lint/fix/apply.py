@@ -1,0 +1,83 @@
+"""Applying edits to text, showing them as a diff, and writing the result without risk to the original."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from chaimeleon_lint.findings import Edit
+
+
+class FixError(Exception):
+    """The fixed text could not be written; the original file is unchanged."""
+
+
+def _offsets(text: str) -> list[int]:
+    starts = [0]
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            starts.append(i + 1)
+    return starts
+
+
+def apply(text: str, edits: Iterable[Edit]) -> str:
+    """Apply non-overlapping edits (duplicates once; an edit overlapping an earlier one is left out)."""
+    starts = _offsets(text)
+
+    def offset(line: int, column: int) -> int:
+        if line > len(starts):
+            return len(text)
+        return min(starts[line - 1] + column - 1, len(text))
+
+    chosen: list[tuple[int, int, str]] = []
+    for edit in sorted(set(edits)):
+        start, end = offset(edit.line, edit.column), offset(edit.end_line, edit.end_column)
+        if chosen and start < chosen[-1][1] or (chosen and start == chosen[-1][0] == chosen[-1][1] == end):
+            continue
+        chosen.append((start, end, edit.text))
+    for start, end, new in reversed(chosen):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                 fromfile=f"a/{path}", tofile=f"b/{path}")
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def encode_like(original: bytes, text: str) -> bytes:
+    """The fixed text with the original's byte-order mark and line ends (CRLF stays CRLF)."""
+    bom = b"\xef\xbb\xbf" if original.startswith(b"\xef\xbb\xbf") else b""
+    if b"\r\n" in original:
+        text = text.replace("\n", "\r\n")
+    return bom + text.encode("utf-8")
+
+
+def write_atomically(path: Path, original: bytes, new: bytes) -> None:
+    """Replace `path` with `new` only if it still holds `original`; a temp file and rename, never a partial file."""
+    try:
+        if path.read_bytes() != original:
+            raise FixError(f"{path}: changed since it was read; not fixed (run again)")
+        mode = path.stat().st_mode & 0o7777
+        if not os.access(path, os.W_OK):
+            raise FixError(f"{path}: not writable; not fixed")
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".fix", dir=path.parent)
+    except OSError as exc:
+        raise FixError(f"{path}: cannot fix: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(new)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise FixError(f"{path}: cannot fix: {exc.strerror or exc}; the original is unchanged") from None
+

@@ -1,0 +1,193 @@
+"""Autofixes as data: for one hit of a fixable rule, the edits that make the Dockerfile pass.
+
+Each builder checks that its edit is safe where it lands (the word it anchors on is really
+there, the user it switches to exists, no CMD would become the entrypoint's arguments) and
+returns nothing otherwise: a finding without a fix is better than a fix that breaks a build.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from chaimeleon_lint.findings import Edit, Hit
+from chaimeleon_lint.model.image import MOUNT_DIRS, PLATFORM_GID, PLATFORM_HOME, PLATFORM_UID, Image, Install, Stage
+from chaimeleon_lint.source.dockerfile import Dockerfile, Instruction
+from chaimeleon_lint.source.shell import SHELLS, Command
+
+_UNSAFE_IN_WORD = frozenset("$`*?[]{}~\\")
+_FLAGS = {"CHL501": "--no-cache-dir", "CHL502": "--no-install-recommends"}
+
+
+def _column(text: str, byte_column: int) -> int:
+    """tree-sitter counts bytes; edits count characters (1-based)."""
+    return len(text.encode("utf-8")[:byte_column].decode("utf-8", errors="ignore")) + 1
+
+
+def _word_text(lines: tuple[str, ...], span: tuple[int, int, int, int]) -> str | None:
+    """The file text a single-line word span covers; None when it runs over lines or off the file."""
+    line, start, end_line, end = span
+    if line != end_line or not 0 < line <= len(lines):
+        return None
+    raw = lines[line - 1].encode("utf-8")
+    return raw[start:end].decode("utf-8", errors="replace") if end <= len(raw) else None
+
+
+def _insert_after_word(command: Command, word: str, text: str, lines: tuple[str, ...]) -> tuple[Edit, ...]:
+    """Insert ` text` after the first argv word that reads `word` in the file itself."""
+    for value, span in zip(command.argv, command.spans):
+        if value.text == word and _word_text(lines, span) == word:
+            column = _column(lines[span[0] - 1], span[3])
+            return (Edit(span[0], column, span[0], column, f" {text}"),)
+    return ()
+
+
+def _after(lines: tuple[str, ...], line: int, text: str) -> Edit:
+    """Insert whole lines after `line`, also when it is the last line and has no newline."""
+    if line < len(lines):
+        return Edit(line + 1, 1, line + 1, 1, text + "\n")
+    return Edit(line, len(lines[line - 1]) + 1, line, len(lines[line - 1]) + 1, "\n" + text)
+
+
+def _instruction(dockerfile: Dockerfile, line: int | None) -> Instruction | None:
+    return next((i for i in dockerfile.instructions if i.line == line), None)
+
+
+def _owner(stage: Stage) -> str | None:
+    """`chaimeleon:chaimeleon`, spelled with the platform account's names; None without one."""
+    account = stage.platform_account()
+    if account is None:
+        return None
+    group = next((name for name, gid in stage.group_ids.items() if gid == PLATFORM_GID), str(PLATFORM_GID))
+    return f"{account.name}:{group}"
+
+
+def _user_switch(image: Image, dockerfile: Dockerfile) -> Instruction | None:
+    """The final stage's USER instruction that makes the platform user the final user."""
+    stage = image.final
+    user = stage.user
+    if user.uid != PLATFORM_UID or user.line is None or user.line < stage.from_line:
+        return None
+    return _instruction(dockerfile, user.line)
+
+
+def _home_ready(stage: Stage, before: int) -> bool:
+    """The platform user's home exists, owned by it, before `before`: mkdir there works as that user."""
+    home = stage.node(PLATFORM_HOME)
+    return home is not None and home.uid == PLATFORM_UID and (home.line is None or home.line < before)
+
+
+def install_flag(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tuple[Edit, ...]:
+    """CHL501/CHL502: the missing flag right after `install`."""
+    install = hit.subject
+    if not isinstance(install, Install):
+        return ()
+    return _insert_after_word(install.command, "install", _FLAGS[rule], dockerfile.lines)
+
+
+def final_user(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tuple[Edit, ...]:
+    """CHL203: append `USER chaimeleon:chaimeleon` when the platform user exists."""
+    owner = _owner(image.final)
+    lines = dockerfile.lines
+    if owner is None or not lines:
+        return ()
+    last = len(lines) - 1 if lines[-1] == "" and len(lines) > 1 else len(lines)
+    return (_after(lines, last, f"USER {owner}"),)
+
+
+def mount_dirs(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tuple[Edit, ...]:
+    """CHL301: one `RUN mkdir -p` of every missing mount directory, right after the USER switch."""
+    switch = _user_switch(image, dockerfile)
+    stage = image.final
+    if switch is None or not _home_ready(stage, switch.line):
+        return ()
+    missing = [d for d in MOUNT_DIRS if stage.node(d) is None]
+    return (_after(dockerfile.lines, switch.end_line, "RUN mkdir -p " + " ".join(missing)),) if missing else ()
+
+
+def _mkdir_block(stage: Stage, line: int) -> bool:
+    """The RUN at `line` does nothing but `mkdir` mount directories: it can move as a whole."""
+    run = next((r for r in stage.runs if r.line == line), None)
+    if run is None or not run.commands:
+        return False
+    for command in run.commands:
+        targets = [w.text for w in command.argv[1:] if not w.text.startswith("-")]
+        if command.name != "mkdir" or command.assigns or command.redirects or not targets:
+            return False
+        if not all(w.known for w in command.argv) or not set(targets) <= set(MOUNT_DIRS):
+            return False
+    return True
+
+
+def mount_owner(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tuple[Edit, ...]:
+    """CHL302: move a pure `mkdir` block after the USER switch; else chown right after the creating step."""
+    stage = image.final
+    node = stage.node(hit.params.get("path", ""))
+    created = _instruction(dockerfile, node.line if node is not None else None)
+    owner = _owner(stage)
+    if created is None or owner is None:
+        return ()
+    switch = _user_switch(image, dockerfile)
+    lines = dockerfile.lines
+    if switch is not None and switch.line > created.end_line and _mkdir_block(stage, created.line) \
+            and _home_ready(stage, created.line):
+        block = "\n".join(lines[created.line - 1: created.end_line])
+        removal = Edit(created.line, 1, created.end_line + 1, 1, "") if created.end_line < len(lines) else \
+            Edit(created.line, 1, created.end_line, len(lines[-1]) + 1, "")
+        return (removal, _after(lines, switch.end_line, block))
+    run = next((r for r in stage.runs if r.line == created.line), None)
+    if created.keyword not in ("RUN", "COPY", "ADD") or (run is not None and run.user.uid != 0):
+        return ()
+    wrong = [d for d in MOUNT_DIRS if (n := stage.node(d)) is not None and n.line == created.line
+             and n.uid is not None and n.uid != PLATFORM_UID]
+    return (_after(lines, created.end_line, f"RUN chown {owner} " + " ".join(wrong)),)
+
+
+def exec_entrypoint(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tuple[Edit, ...]:
+    """CHL602: shell form to exec form, only for one plain command and no CMD to become its arguments."""
+    stage = image.final
+    entry = stage.entrypoint
+    if entry is None or len(entry.commands) != 1 or stage.shell[:1] and stage.shell[0].rsplit("/", 1)[-1] not in SHELLS:
+        return ()
+    if stage.cmd is not None and stage.cmd.line >= stage.from_line:
+        return ()
+    command = entry.commands[0]
+    if command.assigns or command.redirects or command.conditions or len(command.spans) != len(command.argv):
+        return ()
+    raws = [_word_text(dockerfile.lines, span) for span in command.spans]
+    if any(r is None or _UNSAFE_IN_WORD & set(r) for r in raws) or not all(w.known for w in command.argv):
+        return ()
+    instruction = _instruction(dockerfile, entry.line)
+    if instruction is None or instruction.line != instruction.end_line or not _only_words(instruction, command, dockerfile):
+        return ()
+    argv = [w.text for w in command.argv]
+    if argv[0] == "exec" and len(argv) > 1:
+        argv = argv[1:]
+    line = dockerfile.lines[entry.line - 1]
+    keyword = line.lstrip()[:len("ENTRYPOINT")]
+    indent = line[: len(line) - len(line.lstrip())]
+    return (Edit(entry.line, 1, entry.line, len(line) + 1,
+                 f"{indent}{keyword} {json.dumps(argv, ensure_ascii=False)}"),)
+
+
+def _only_words(instruction: Instruction, command: Command, dockerfile: Dockerfile) -> bool:
+    """Nothing but blanks between the words: no `;`, `&`, `|`, comment or operator the tree dropped."""
+    raw = dockerfile.lines[instruction.line - 1].encode("utf-8")
+    keyword_end = raw.upper().find(b"ENTRYPOINT") + len("ENTRYPOINT")
+    position = keyword_end
+    for span in command.spans:
+        if raw[position: span[1]].strip():
+            return False
+        position = span[3]
+    return not raw[position:].strip()
+
+
+Builder = Callable[[str, Hit, Image, Dockerfile], tuple[Edit, ...]]
+BUILDERS: dict[str, Builder] = {
+    "CHL501": install_flag,
+    "CHL502": install_flag,
+    "CHL203": final_user,
+    "CHL301": mount_dirs,
+    "CHL302": mount_owner,
+    "CHL602": exec_entrypoint,
+}
