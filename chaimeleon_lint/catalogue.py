@@ -55,6 +55,11 @@ class RuleSpec:
 class Catalogue:
     rules: dict[str, RuleSpec]
     by_slug: dict[str, str]
+    groups: dict[str, str]  # "CHL1" → "image identity and labels"
+
+    def group(self, rule: str) -> tuple[str, str]:
+        """(`CHL1xx`, its title) for a rule id."""
+        return f"{rule[:4]}xx", self.groups.get(rule[:4], "")
 
     def resolve(self, name: str) -> str | None:
         """Rule id for an id or slug as a user may write it; None when unknown."""
@@ -120,4 +125,5 @@ def load() -> Catalogue:
     return Catalogue(
         rules={s.id: s for s in specs},
         by_slug={s.slug: s.id for s in specs},
+        groups=tomllib.loads((rules_dir() / "groups.toml").read_text(encoding="utf-8")),
     )

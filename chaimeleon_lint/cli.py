@@ -15,6 +15,7 @@ import click
 from chaimeleon_lint import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FORMATS = ("text", "json", "sarif", "github", "markdown")
 _SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox"})
 
 
@@ -68,8 +69,10 @@ def _list_rules() -> str:
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(allow_dash=True, path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Output format.")
+@click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH",
+              help="Also write this format to a file, from the same run (repeatable).")
 @click.option("--select", multiple=True, metavar="RULES", help="Only these rules (ids or slugs, comma-separated).")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (ids or slugs, comma-separated).")
 @click.option("--failure-threshold", type=click.Choice(["error", "warning", "info", "none"]),
@@ -99,7 +102,7 @@ def _list_rules() -> str:
 @click.option("--keep-image", is_flag=True, help="Keep the built image (it is removed by default).")
 @click.option("-v", "--verbose", is_flag=True, help="Show the full build log.")
 @click.version_option(__version__, prog_name="chaimeleon-lint")
-def main(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
+def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
          failure_threshold: str | None, config_path: Path | None, context_dir: Path | None, kind: str | None,
          no_color: bool, quiet: bool, list_rules: bool, explain: str | None, fix: bool, diff: bool,
          build: bool, force_build: bool,
@@ -128,6 +131,7 @@ def main(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
     if unknown:
         _fail(f"unknown rule(s): {', '.join(unknown)}; see --list-rules")
         sys.exit(EXIT_ERROR)
+    extra_outputs = _outputs(outputs)
     if fix and diff:
         raise click.UsageError("--fix and --diff exclude each other")
     if (fix or diff) and (build or force_build):
@@ -137,7 +141,7 @@ def main(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
     request = BuildRequest(engine, build_args, target, smoke_args, smoke_timeout, keep_image, verbose,
                            force_build) if build or force_build else None
     sys.exit(_lint(paths, fmt, _names(select), _names(ignore), failure_threshold, config_path, context_dir,
-                   kind, no_color, quiet, request, "fix" if fix else "diff" if diff else None))
+                   kind, no_color, quiet, request, "fix" if fix else "diff" if diff else None, extra_outputs))
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +160,8 @@ class BuildRequest:
 
 def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str], threshold_name: str | None,
           config_path: Path | None, context_dir: Path | None, kind: str | None, no_color: bool,
-          quiet: bool, request: BuildRequest | None = None, fixing: str | None = None) -> int:
+          quiet: bool, request: BuildRequest | None = None, fixing: str | None = None,
+          outputs: Sequence[tuple[str, Path]] = ()) -> int:
     from chaimeleon_lint import catalogue, config
     from chaimeleon_lint.checks import collect
     from chaimeleon_lint.fix.apply import FixError, encode_like, unified_diff, write_atomically
@@ -258,7 +263,11 @@ def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str]
     if fixing == "diff":
         click.echo("".join(diffs), nl=False)
         return status if status == EXIT_ERROR else EXIT_FINDINGS if diffs else EXIT_OK
-    _report(results, sources, fmt, no_color, quiet)
+    try:
+        _report(results, sources, fmt, no_color, quiet, outputs)
+    except OSError as exc:
+        _fail(f"cannot write report: {exc.strerror or exc}: {exc.filename}")
+        return EXIT_ERROR
     return status if status == EXIT_ERROR else worst
 
 
@@ -296,7 +305,7 @@ def _build_phase(result, request: BuildRequest, cfg, path: Path | None, ctx: Pat
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in outcome.timings.items())
     notes.append(f"build phase with {engine.name}: {timings}; {outcome.containers} container(s) started"
                  + (f"; image kept as {outcome.image}" if outcome.image else ""))
-    return with_build(result, outcome.hits, notes, options, cat)
+    return with_build(result, outcome.hits, notes, options, cat, built=True)
 
 
 @contextlib.contextmanager
@@ -317,7 +326,40 @@ def _discovered(config_module, path: Path | None):  # type: ignore[no-untyped-de
     return config_module.load(found) if found else config_module.Config()
 
 
-def _report(results: list, sources: dict[str, list[str]], fmt: str, no_color: bool, quiet: bool) -> None:  # type: ignore[type-arg]
+def _outputs(values: Sequence[str]) -> list[tuple[str, Path]]:
+    """`--output sarif=report.sarif`: more formats from the same run, each to a file."""
+    found: list[tuple[str, Path]] = []
+    for value in values:
+        fmt, eq, target = value.partition("=")
+        if not eq or fmt not in FORMATS or not target:
+            raise click.BadParameter(f"{value!r}: use FORMAT=PATH with FORMAT one of {', '.join(FORMATS)}",
+                                     param_hint="--output")
+        found.append((fmt, Path(target)))
+    return found
+
+
+def _rendered(results: list, fmt: str, lines_of) -> str:  # type: ignore[no-untyped-def, type-arg]
+    """A machine or plain-text format as a string (each reporter imported only when chosen)."""
+    if fmt == "json":
+        from chaimeleon_lint.report import json as json_report
+
+        return json_report.render(results)
+    if fmt == "github":
+        from chaimeleon_lint.report import github
+
+        return github.render(results)
+    if fmt in ("sarif", "markdown"):
+        from chaimeleon_lint import catalogue
+        from chaimeleon_lint.report import markdown, sarif
+
+        return (sarif if fmt == "sarif" else markdown).render(results, catalogue.load())
+    from chaimeleon_lint.report import text
+
+    return text.render_plain(results, lines_of, quiet=False)
+
+
+def _report(results: list, sources: dict[str, list[str]], fmt: str, no_color: bool, quiet: bool,  # type: ignore[type-arg]
+            outputs: Sequence[tuple[str, Path]] = ()) -> None:
     def lines_of(path: str) -> list[str]:
         if path not in sources:
             try:
@@ -326,10 +368,10 @@ def _report(results: list, sources: dict[str, list[str]], fmt: str, no_color: bo
                 sources[path] = []
         return sources[path]
 
-    if fmt == "json":
-        from chaimeleon_lint.report import json as json_report
-
-        click.echo(json_report.render(results), nl=False)
+    for extra, target in outputs:
+        target.write_text(_rendered(results, extra, lines_of), encoding="utf-8")
+    if fmt != "text":
+        click.echo(_rendered(results, fmt, lines_of), nl=False)
         return
     from chaimeleon_lint.report import text
 

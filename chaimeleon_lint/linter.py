@@ -39,6 +39,7 @@ class Result:
     findings: tuple[Finding, ...]
     notes: tuple[str, ...]
     kind: str = "batch"  # batch or interactive, as detected or configured
+    built: bool = False  # the build phase built and tested the image (its CHL8xx rules ran)
 
 
 def display_path(path: Path) -> str:
@@ -126,7 +127,7 @@ def _rendered(rule: str, hit: Hit, catalogue: Catalogue, options: Options) -> tu
 
 
 def with_build(result: Result, hits: Sequence[tuple[str, Hit]], notes: Sequence[str], options: Options,
-               catalogue: Catalogue) -> Result:
+               catalogue: Catalogue, built: bool = False) -> Result:
     """The static result joined by the build phase's findings, selected and re-ranked like the others."""
     selected = {catalogue.resolve(n) for n in options.select}
     ignored = {catalogue.resolve(n) for n in options.ignore}
@@ -142,4 +143,4 @@ def with_build(result: Result, hits: Sequence[tuple[str, Hit]], notes: Sequence[
         findings.append(Finding(rule, spec.slug, severity, result.path, hit.span.line if hit.span else None,
                                 hit.span.end_line if hit.span else None, message, spec.fix))
     return Result(result.path, result.context, tuple(sorted(findings, key=Finding.sort_key)),
-                  result.notes + tuple(notes), result.kind)
+                  result.notes + tuple(notes), result.kind, built)

@@ -57,3 +57,9 @@ def test_example_fires_exactly_its_lines(tmp_path, rule_id: str, n: int, example
 def test_every_rule_has_a_bad_and_a_good_example() -> None:
     for spec in catalogue.load().rules.values():
         assert {e.verdict for e in spec.examples} == {"bad", "good"}, spec.id
+
+
+@pytest.mark.skipif(not SPEC_IDS, reason="shared/spec/rules-catalogue.md is not beside the checkout")
+def test_group_titles_are_the_public_catalogue_headings() -> None:
+    headings = dict(re.findall(r"^## (CHL\d)xx: (.+)$", SPEC.read_text(), re.M))
+    assert catalogue.load().groups == headings

@@ -1,0 +1,100 @@
+"""`--format markdown`: the review a platform reviewer pastes into a catalogue request.
+
+A verdict first (errors block acceptance; warnings and info are for the author to weigh), then
+a table by rule group, then each finding with its fix and the integration guide's own words,
+and the build-and-test results when `--build` ran.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from chaimeleon_lint.catalogue import Catalogue
+from chaimeleon_lint.findings import Finding, Severity
+from chaimeleon_lint.linter import Result
+from chaimeleon_lint.report import summary
+from chaimeleon_lint.report.text import chain
+
+_MARK = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def verdict(results: Sequence[Result]) -> str:
+    counts = summary(results)
+    files = _plural(len(results), "Dockerfile")
+    if counts["error"]:
+        return (f"**Verdict: changes needed**: {_plural(counts['error'], 'error')}, "
+                f"{_plural(counts['warning'], 'warning')}, {counts['info']} info in {files}.")
+    extra = f", with {_plural(counts['warning'], 'warning')} to consider" if counts["warning"] else ""
+    return f"**Verdict: accept**{extra} ({counts['info']} info in {files})."
+
+
+def _groups(results: Sequence[Result], catalogue: Catalogue) -> list[str]:
+    counts: Counter[tuple[str, str]] = Counter()
+    for f in (f for r in results for f in r.findings):
+        counts[(catalogue.group(f.rule)[0], f.severity.label)] += 1
+    build_only = {s.id[:4] for s in catalogue.rules.values()} - {
+        s.id[:4] for s in catalogue.rules.values() if s.phase != "build"}
+    built = any(r.built for r in results)
+    rows = ["| group | | errors | warnings | info |", "|---|---|---:|---:|---:|"]
+    for prefix in catalogue.groups:
+        group, title = catalogue.group(prefix + "00")
+        if prefix in build_only and not built:
+            rows.append(f"| – {group} | {_cell(title)} | not run | not run | not run |")
+            continue
+        e, w, i = (counts[(group, s)] for s in ("error", "warning", "info"))
+        status = "❌" if e else "⚠️" if w else "✅"
+        rows.append(f"| {status} {group} | {_cell(title)} | {e} | {w} | {i} |")
+    return rows
+
+
+def _finding(f: Finding, catalogue: Catalogue, quote: bool) -> list[str]:
+    """One finding; the guide's words only with the first finding of its rule (`quote`)."""
+    spec = catalogue.rules[f.rule]
+    where = f"`{f.path}:{f.line}`" if f.line else f"`{f.path}` (whole image)"
+    out = [f"#### {_MARK[f.severity]} {f.severity.label} {f.rule} `{f.slug}` at {where}", "", f.message, ""]
+    if f.via:
+        out += [f"Reached at start-up through {chain(f.via)}.", ""]
+    out += [f"**Fix:** {f.fix}" + (" (`chaimeleon-lint --fix` does this)" if f.edits else ""), ""]
+    if spec.guide and quote:
+        out += ["The integration guide says:", ""] + [f"> {line}" for line in spec.guide.strip().splitlines()] + [""]
+    return out
+
+
+def _build(result: Result, catalogue: Catalogue) -> list[str]:
+    found = Counter(f.rule for f in result.findings if f.rule.startswith("CHL8"))
+    failed = "CHL801" in found
+    rows = ["| rule | | result |", "|---|---|---|"]
+    for spec in (s for s in catalogue.rules.values() if s.phase == "build"):
+        if found[spec.id]:
+            outcome = f"❌ {_plural(found[spec.id], 'finding')}"
+        elif failed:
+            outcome = "not run (the build failed)"
+        else:
+            outcome = "✅ passed"
+        rows.append(f"| {spec.id} `{spec.slug}` | {_cell(spec.title)} | {outcome} |")
+    return rows
+
+
+def render(results: Sequence[Result], catalogue: Catalogue) -> str:
+    out = ["## chaimeleon-lint review", "", verdict(results), "", *_groups(results, catalogue), ""]
+    for result in results:
+        out += [f"### `{result.path}`", "", f"Kind of application: {result.kind}.", ""]
+        out += [f"- note: {note}" for note in result.notes] + ([""] if result.notes else [])
+        if not result.findings:
+            out += ["No findings.", ""]
+        quoted: set[str] = set()
+        for f in result.findings:
+            out += _finding(f, catalogue, f.rule not in quoted)
+            quoted.add(f.rule)
+        if result.built:
+            out += ["#### Build and test", "", *_build(result, catalogue), ""]
+    return "\n".join(out)

@@ -1,0 +1,124 @@
+"""SARIF, GitHub annotations and the Markdown review, all written by one run on each example."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from chaimeleon_lint import catalogue
+from chaimeleon_lint.report.github import escape_data, escape_property
+from test_cli import EXAMPLES, ROOT, run
+
+SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+_COMMAND = re.compile(r"^::(error|warning|notice) (?P<props>[^:]*)::(?P<message>.*)$")
+_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+_GITHUB = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def _unescape(text: str) -> str:
+    return text.replace("%0A", "\n").replace("%0D", "\r").replace("%3A", ":").replace("%2C", ",").replace("%25", "%")
+
+
+def _parse_github(output: str) -> list[dict[str, str]]:
+    """Workflow commands back into fields, as the Actions runner reads them."""
+    parsed = []
+    for line in output.splitlines():
+        m = _COMMAND.match(line)
+        assert m, line
+        props = dict(p.split("=", 1) for p in m["props"].split(","))
+        parsed.append({"command": m[1], **{k: _unescape(v) for k, v in props.items()},
+                       "message": _unescape(m["message"])})
+    return parsed
+
+
+@pytest.fixture(scope="module", params=EXAMPLES)
+def outputs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One CLI run per example: JSON on stdout, the other formats through --output."""
+    out = tmp_path_factory.mktemp(request.param)
+    proc = run("--format", "json", "--output", f"sarif={out / 'r.sarif'}", "--output", f"github={out / 'r.txt'}",
+               "--output", f"markdown={out / 'r.md'}", ".", cwd=ROOT / "examples" / request.param)
+    assert proc.returncode in (0, 1), proc.stderr
+    return {"json": json.loads(proc.stdout), "sarif": json.loads((out / "r.sarif").read_text()),
+            "github": (out / "r.txt").read_text(), "markdown": (out / "r.md").read_text(), "name": request.param}
+
+
+@pytest.mark.skipif(not SARIF_SCHEMA.exists(), reason=f"the official SARIF schema is not at {SARIF_SCHEMA}")
+def test_sarif_is_valid_against_the_oasis_schema(outputs: dict) -> None:
+    schema = json.loads(SARIF_SCHEMA.read_text())
+    jsonschema.validate(outputs["sarif"], schema, format_checker=jsonschema.FormatChecker())
+
+
+def test_sarif_results_are_the_findings_with_rule_metadata_from_rules(outputs: dict) -> None:
+    run_ = outputs["sarif"]["runs"][0]
+    rules = run_["tool"]["driver"]["rules"]
+    cat = catalogue.load()
+    assert [r["id"] for r in rules] == list(cat.rules)
+    for descriptor in rules:
+        spec = cat.rules[descriptor["id"]]
+        assert descriptor["name"] == spec.slug
+        assert descriptor["shortDescription"]["text"] == spec.title
+        assert descriptor["defaultConfiguration"]["level"] == _LEVEL[spec.severity.label]
+        assert descriptor["helpUri"].endswith(f"/docs/rules.md#{spec.id.lower()}-{spec.slug}")
+    got = sorted((r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                  r["locations"][0]["physicalLocation"].get("region", {}).get("startLine"), r["level"])
+                 for r in run_["results"])
+    want = sorted((f["rule"], f["path"], f["line"], _LEVEL[f["severity"]]) for f in outputs["json"]["findings"])
+    assert got == want
+    for result in run_["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+
+
+def test_sarif_fixes_are_the_autofix_edits() -> None:
+    proc = run("--format", "sarif", ".", cwd=ROOT / "examples" / "noncompliant")
+    fixes = {r["ruleId"]: r["fixes"] for r in json.loads(proc.stdout)["runs"][0]["results"] if "fixes" in r}
+    assert set(fixes) == {"CHL301", "CHL501", "CHL502", "CHL602"}
+    (change,) = fixes["CHL501"][0]["artifactChanges"]
+    assert change["replacements"] == [{"deletedRegion": {"startLine": 4, "startColumn": 17, "endLine": 4,
+                                                         "endColumn": 17},
+                                       "insertedContent": {"text": " --no-cache-dir"}}]
+
+
+def test_github_commands_parse_back_to_the_findings(outputs: dict) -> None:
+    parsed = [p for p in _parse_github(outputs["github"]) if p.get("title") != "chaimeleon-lint"]
+    got = sorted((p["title"], p["file"], int(p["line"]) if "line" in p else None, p["command"], p["message"])
+                 for p in parsed)
+    want = sorted((f"{f['rule']} {f['slug']}", f["path"], f["line"], _GITHUB[f["severity"]],
+                   f"{f['message']}. Fix: {f['fix']}") for f in outputs["json"]["findings"])
+    assert got == want
+
+
+def test_github_escaping_round_trips() -> None:
+    nasty = "50% done: a,b\nnext\r"
+    assert _unescape(escape_property(nasty)) == nasty
+    assert _unescape(escape_data(nasty)) == nasty
+    assert ":" not in escape_property(nasty) and "," not in escape_property(nasty)
+
+
+def test_markdown_has_the_verdict_and_every_finding(outputs: dict) -> None:
+    text = outputs["markdown"]
+    findings = outputs["json"]["findings"]
+    errors = [f for f in findings if f["severity"] == "error"]
+    assert ("**Verdict: changes needed**" in text) == bool(errors)
+    assert ("**Verdict: accept**" in text) == (not errors)
+    for f in findings:
+        where = f"`{f['path']}:{f['line']}`" if f["line"] else f"`{f['path']}` (whole image)"
+        assert f"{f['rule']} `{f['slug']}` at {where}" in text
+        assert f["message"] in text
+    for group, title in catalogue.load().groups.items():
+        assert f"{group}xx | {title} |" in text
+
+
+def test_markdown_quotes_the_guide_once_per_rule() -> None:
+    text = run("--format", "markdown", ".", cwd=ROOT / "examples" / "noncompliant").stdout
+    guide = catalogue.load().rules["CHL301"].guide.strip()
+    assert text.count(guide) == 1 and text.count("CHL301 `mount-dir-missing` at") == 3
+
+
+def test_output_option_rejects_unknown_formats_and_unwritable_paths(tmp_path: Path) -> None:
+    assert run("--output", "yaml=x", ".", cwd=ROOT / "examples" / "batch-app").returncode == 2
+    proc = run("--output", f"sarif={tmp_path / 'missing' / 'x.sarif'}", ".", cwd=ROOT / "examples" / "batch-app")
+    assert proc.returncode == 2 and "cannot write report" in proc.stderr
