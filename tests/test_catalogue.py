@@ -63,3 +63,11 @@ def test_every_rule_has_a_bad_and_a_good_example() -> None:
 def test_group_titles_are_the_public_catalogue_headings() -> None:
     headings = dict(re.findall(r"^## (CHL\d)xx: (.+)$", SPEC.read_text(), re.M))
     assert catalogue.load().groups == headings
+
+
+def test_docs_rules_page_is_not_stale() -> None:
+    from chaimeleon_lint.docs import rules_markdown
+
+    page = catalogue.rules_dir().parent / "docs" / "rules.md"
+    assert page.read_text(encoding="utf-8") == rules_markdown(catalogue.load()), \
+        "docs/rules.md is stale: run `python -m chaimeleon_lint.docs > docs/rules.md`"

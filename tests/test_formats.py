@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from pathlib import Path
 
 import jsonschema
@@ -122,3 +123,23 @@ def test_output_option_rejects_unknown_formats_and_unwritable_paths(tmp_path: Pa
     assert run("--output", "yaml=x", ".", cwd=ROOT / "examples" / "batch-app").returncode == 2
     proc = run("--output", f"sarif={tmp_path / 'missing' / 'x.sarif'}", ".", cwd=ROOT / "examples" / "batch-app")
     assert proc.returncode == 2 and "cannot write report" in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["github-actions.yml", "gitlab-ci.yml"])
+def test_ci_examples_run_and_write_what_they_publish(tmp_path: Path, name: str) -> None:
+    """The CI examples' lint command, run as written on the non-compliant example."""
+    yaml = pytest.importorskip("yaml", reason="PyYAML comes with pre-commit (the test extra)")
+    text = (ROOT / "examples" / "ci" / name).read_text()
+    document = yaml.safe_load(text)
+    commands = [c for job in document.get("jobs", document).values() if isinstance(job, dict)
+                for c in [s.get("run", "") for s in job.get("steps", [])] + job.get("script", [])
+                if c.startswith("chaimeleon-lint ")]
+    (command,) = commands
+    for path in ("examples/noncompliant/Dockerfile", "examples/noncompliant/run.sh"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_bytes((ROOT / path).read_bytes())
+    proc = run(*shlex.split(command)[1:], cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    published = re.findall(r"(chaimeleon-lint\.(?:sarif|md))", text)
+    assert published and all((tmp_path / p).stat().st_size > 0 for p in published)
+    assert json.loads((tmp_path / "chaimeleon-lint.sarif").read_text())["version"] == "2.1.0"

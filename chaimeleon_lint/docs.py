@@ -1,0 +1,73 @@
+"""docs/rules.md, generated from rules/: `python -m chaimeleon_lint.docs > docs/rules.md`.
+
+A test regenerates it and fails when the committed page is stale, so the page, `--explain`
+and SARIF's help texts cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from chaimeleon_lint.catalogue import Catalogue, Example, RuleSpec, load
+from chaimeleon_lint.fix.edits import BUILDERS
+
+_PHASE = {"static": "the static check (every run)", "build": "`--build`, on the built image"}
+
+
+def _example(example: Example) -> list[str]:
+    title = "Bad" if example.verdict == "bad" else "Good"
+    lines = [n for n in example.lines if n]
+    where = f" (finding on line {', '.join(map(str, lines))})" if lines else \
+        " (finding about the whole image)" if example.verdict == "bad" else ""
+    out = [f"**{title}**{where}{', kind ' + example.kind if example.kind else ''}:", "",
+           "```dockerfile", example.dockerfile.strip("\n"), "```", ""]
+    for name, content in example.files:
+        out += [f"with `{name}` in the build context:", "", "```", content.strip("\n"), "```", ""]
+    if example.smoke_args:
+        out += [f"run with `--smoke-args '{example.smoke_args}'`", ""]
+    return out
+
+
+def _rule(spec: RuleSpec, catalogue: Catalogue) -> list[str]:
+    group, title = catalogue.group(spec.id)
+    out = [f"## {spec.id} {spec.slug}", "",
+           f"**{spec.severity.label}** · {group} {title} · found by {_PHASE[spec.phase]}"
+           + (" · autofix: `--fix`" if spec.id in BUILDERS else ""), "", f"_{spec.title}._", "",
+           "### What it checks", "", spec.summary, ""]
+    for name, variant in spec.variants.items():
+        out.append(f"- variant `{name}` ({variant.severity.label}): {variant.message}")
+    out += [""] if spec.variants else []
+    out += ["### Why", "", spec.why, ""]
+    if spec.guide:
+        out += ["The integration guide says:", ""] + [f"> {line}" for line in spec.guide.strip().splitlines()] + [""]
+    out += ["### Examples", ""]
+    for example in spec.examples:
+        out += _example(example)
+    out += ["### How to fix", "", spec.fix, ""]
+    if spec.id in BUILDERS:
+        out += ["`chaimeleon-lint --fix` makes this change where it is safe; `--diff` shows it first.", ""]
+    if spec.limits:
+        out += ["### Limits", "", spec.limits, ""]
+    out += ["### How to suppress", "",
+            f"On the line before the instruction: `# chaimeleon-lint: ignore={spec.id}` (or `ignore={spec.slug}`); "
+            f"for the whole file: `# chaimeleon-lint: file-ignore={spec.id}`; everywhere: "
+            f"`ignore = [\"{spec.id}\"]` in `.chaimeleon-lint.toml`.", ""]
+    return out
+
+
+def rules_markdown(catalogue: Catalogue) -> str:
+    out = ["# Rules", "", "<!-- Generated from rules/ by `python -m chaimeleon_lint.docs > docs/rules.md`; "
+           "do not edit. -->", "",
+           "Every rule of chaimeleon-lint: what it checks, why the CHAIMELEON platform needs it (in the "
+           "integration guide's words), a bad and a good example (both run by the test suite), how to fix it "
+           "and how to suppress it.", ""]
+    for prefix, title in catalogue.groups.items():
+        members = [s for s in catalogue.rules.values() if s.id.startswith(prefix)]
+        if members:
+            out += [f"**{prefix}xx {title}**: " + ", ".join(
+                f"[{s.id} {s.slug}](#{s.id.lower()}-{s.slug})" for s in members), ""]
+    for spec in catalogue.rules.values():
+        out += _rule(spec, catalogue)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+if __name__ == "__main__":
+    print(rules_markdown(load()), end="")
