@@ -1,3 +1,3 @@
-from chaimeleon_lint.cli import main
+from chaimeleon_lint.cli import entry
 
-main()
+entry()

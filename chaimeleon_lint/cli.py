@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -111,6 +112,7 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
     """Check Dockerfiles against the CHAIMELEON platform's integration rules.
 
     PATHS are Dockerfiles, directories to search for them, or - for standard input.
+    `chaimeleon-lint init [--kind batch|interactive] DIR` writes a new compliant application.
     Exit codes: 0 no findings at or above the threshold, 1 findings, 2 usage, config or input error.
     """
     from chaimeleon_lint import catalogue
@@ -142,6 +144,34 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
                            force_build) if build or force_build else None
     sys.exit(_lint(paths, fmt, _names(select), _names(ignore), failure_threshold, config_path, context_dir,
                    kind, no_color, quiet, request, "fix" if fix else "diff" if diff else None, extra_outputs))
+
+
+@click.command("init", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--kind", type=click.Choice(["batch", "interactive"]), default="batch", show_default=True,
+              help="batch: jobman runs it with arguments; interactive: a desktop with VNC and SSH.")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def init(kind: str, directory: Path) -> None:
+    """Write a compliant application into DIRECTORY: Dockerfile, application or init script,
+    .dockerignore and .chaimeleon-lint.toml. Never overwrites a file."""
+    from chaimeleon_lint.scaffold import ScaffoldError, write
+
+    try:
+        written = write(directory, kind)
+    except ScaffoldError as exc:
+        _fail(str(exc))
+        sys.exit(EXIT_ERROR)
+    for path in written:
+        click.echo(f"wrote {path}")
+    shown = shlex.quote(str(directory))
+    click.echo(f"next: edit the files, then `chaimeleon-lint {shown}` and `chaimeleon-lint --build {shown}`")
+
+
+def entry() -> None:
+    """`chaimeleon-lint init ...` scaffolds; anything else lints (a file called init: `./init`)."""
+    if sys.argv[1:2] == ["init"]:
+        init(args=sys.argv[2:], prog_name="chaimeleon-lint init")
+    else:
+        main()
 
 
 @dataclass(frozen=True, slots=True)
