@@ -311,13 +311,13 @@ def _build_phase(result, request: BuildRequest, cfg, path: Path | None, ctx: Pat
     from chaimeleon_lint.build.engine import detect
     from chaimeleon_lint.build.phase import BuildOptions, run_phase
     from chaimeleon_lint.findings import Severity
-    from chaimeleon_lint.linter import with_build
+    from chaimeleon_lint.linter import with_hits
     from chaimeleon_lint.source.dockerfile import parse
 
     if path is None or ctx is None:
-        return with_build(result, [], ["build skipped: standard input has no build context"], options, cat)
+        return with_hits(result, [], ["build skipped: standard input has no build context"], options, cat)
     if not request.force and any(f.severity is Severity.ERROR for f in result.findings):
-        return with_build(result, [], ["build skipped: the static phase found errors (--force-build builds anyway)"],
+        return with_hits(result, [], ["build skipped: the static phase found errors (--force-build builds anyway)"],
                           options, cat)
     engine = detect(request.engine)
     if engine is None:
@@ -335,7 +335,7 @@ def _build_phase(result, request: BuildRequest, cfg, path: Path | None, ctx: Pat
     timings = ", ".join(f"{k} {v:.1f} s" for k, v in outcome.timings.items())
     notes.append(f"build phase with {engine.name}: {timings}; {outcome.containers} container(s) started"
                  + (f"; image kept as {outcome.image}" if outcome.image else ""))
-    return with_build(result, outcome.hits, notes, options, cat, built=True)
+    return with_hits(result, outcome.hits, notes, options, cat, built=True)
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from chaimeleon_lint.catalogue import Catalogue
 from chaimeleon_lint.checks import CheckFn
-from chaimeleon_lint.findings import Edit, Finding, Hit, Severity
+from chaimeleon_lint.findings import Edit, Finding, Hit, Severity, Span
 from chaimeleon_lint.fix.apply import apply
 from chaimeleon_lint.fix.edits import BUILDERS
 from chaimeleon_lint.model.context import Context
@@ -33,6 +34,18 @@ class Options:
 
 
 @dataclass(frozen=True, slots=True)
+class Suppressed:
+    """Rules the Dockerfile's pragmas switch off, resolved to ids: for the file, or for line spans."""
+
+    file: frozenset[str] = frozenset()
+    spans: tuple[tuple[int, int, frozenset[str]], ...] = ()
+
+    def covers(self, rule: str, line: int | None) -> bool:
+        return rule in self.file or (line is not None and any(
+            start <= line <= end and rule in rules for start, end, rules in self.spans))
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     path: str
     context: str | None
@@ -40,6 +53,7 @@ class Result:
     notes: tuple[str, ...]
     kind: str = "batch"  # batch or interactive, as detected or configured
     built: bool = False  # the build phase built and tested the image (its CHL8xx rules ran)
+    suppressed: Suppressed = Suppressed()  # kept for the findings of later phases (build, history)
 
 
 def display_path(path: Path) -> str:
@@ -57,44 +71,52 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
     context = Context.open(context_dir, dockerfile_path) if context_dir is not None else None
     image = simulate(dockerfile, context, options.known_base_images, options.kind)
     pragmas = parse_pragmas(dockerfile)
+    suppressed = Suppressed(
+        frozenset(r for r in map(catalogue.resolve, pragmas.file) if r),
+        tuple((a, b, frozenset(r for r in map(catalogue.resolve, names) if r)) for a, b, names in pragmas.spans))
     findings: list[Finding] = []
 
     def shown(rel: str | None) -> str:
         """A context file as the user can open it; None is the Dockerfile."""
         return display_path(context.root / rel) if rel is not None and context is not None else source.path
 
-    def emit(rule: str, severity: Severity, message: str, path: str, line: int | None, end: int | None,
-             via: tuple[tuple[str, int], ...] = (), edits: tuple[Edit, ...] = ()) -> None:
-        spec = catalogue.rules[rule]
-        findings.append(Finding(rule, spec.slug, severity, path, line, end, message, spec.fix, via, edits))
-
-    file_ignored = {catalogue.resolve(n) for n in pragmas.file}
     for line, name in pragmas.mentioned:
         if catalogue.resolve(name) is None:
-            sev, msg = catalogue.rules[SYNTAX_RULE].render(None, {"problem": f"unknown rule {name!r} in a pragma"})
-            emit(SYNTAX_RULE, sev, msg, source.path, line, line)
-    selected = {catalogue.resolve(n) for n in options.select}
-    ignored = {catalogue.resolve(n) for n in options.ignore} | file_ignored
+            findings.append(_finding(SYNTAX_RULE, Hit(Span.at(line), {"problem": f"unknown rule {name!r} in a pragma"}),
+                                     catalogue, source.path))
     for rule, check in checks.items():
-        if (selected and rule not in selected) or rule in ignored:
+        if not _wanted(rule, options, catalogue) or rule in suppressed.file:
             continue
         for hit in check(image):
-            rendered = _rendered(rule, hit, catalogue, options)
-            if rendered is None:
-                continue
-            severity, message = rendered
-            line = hit.span.line if hit.span else None
-            if hit.path is None and line is not None and any(
-                    start <= line <= end and any(catalogue.resolve(n) == rule for n in names)
-                    for start, end, names in pragmas.spans):
+            if hit.path is None and suppressed.covers(rule, hit.span.line if hit.span else None):
                 continue
             builder = BUILDERS.get(rule) if hit.path is None else None
-            emit(rule, severity, message, shown(hit.path), line, hit.span.end_line if hit.span else None,
-                 tuple((shown(p), n) for p, n in hit.via),
-                 builder(rule, hit, image, dockerfile) if builder is not None else ())
+            finding = _finding(rule, hit, catalogue, shown(hit.path), options, tuple((shown(p), n) for p, n in hit.via),
+                               builder(rule, hit, image, dockerfile) if builder is not None else ())
+            if finding is not None:
+                findings.append(finding)
     notes = source.notes + (context.problems if context else ())
     return Result(source.path, display_path(context_dir) if context_dir else None,
-                  tuple(sorted(findings, key=Finding.sort_key)), notes, image.kind)
+                  tuple(sorted(findings, key=Finding.sort_key)), notes, image.kind, suppressed=suppressed)
+
+
+def _wanted(rule: str, options: Options, catalogue: Catalogue) -> bool:
+    """--select/--ignore and the config's ignore list (names may be ids or slugs)."""
+    if options.select and rule not in {catalogue.resolve(n) for n in options.select}:
+        return False
+    return rule not in {catalogue.resolve(n) for n in options.ignore}
+
+
+def _finding(rule: str, hit: Hit, catalogue: Catalogue, path: str, options: Options | None = None,
+             via: tuple[tuple[str, int], ...] = (), edits: tuple[Edit, ...] = ()) -> Finding | None:
+    """A hit rendered with its rule's message, after the user's severity override; None when that is off."""
+    spec = catalogue.rules[rule]
+    severity, message = spec.render(hit.variant, hit.params)
+    severity = options.severity.get(rule, severity) if options is not None else severity
+    if severity is Severity.OFF:
+        return None
+    return Finding(rule, spec.slug, severity, path, hit.span.line if hit.span else None,
+                   hit.span.end_line if hit.span else None, message, spec.fix, via, edits)
 
 
 def fix_source(source: Source, context_dir: Path | None, options: Options, catalogue: Catalogue,
@@ -119,28 +141,15 @@ def fix_source(source: Source, context_dir: Path | None, options: Options, catal
 
 
 
-def _rendered(rule: str, hit: Hit, catalogue: Catalogue, options: Options) -> tuple[Severity, str] | None:
-    """Severity (after the user's overrides) and message of one hit; None when the rule is off."""
-    severity, message = catalogue.rules[rule].render(hit.variant, hit.params)
-    severity = options.severity.get(rule, severity)
-    return None if severity is Severity.OFF else (severity, message)
-
-
-def with_build(result: Result, hits: Sequence[tuple[str, Hit]], notes: Sequence[str], options: Options,
-               catalogue: Catalogue, built: bool = False) -> Result:
-    """The static result joined by the build phase's findings, selected and re-ranked like the others."""
-    selected = {catalogue.resolve(n) for n in options.select}
-    ignored = {catalogue.resolve(n) for n in options.ignore}
+def with_hits(result: Result, hits: Sequence[tuple[str, Hit]], notes: Sequence[str], options: Options,
+              catalogue: Catalogue, built: bool | None = None) -> Result:
+    """The result joined by a later phase's findings (build, history), filtered and ranked like the others."""
     findings = list(result.findings)
     for rule, hit in hits:
-        if (selected and rule not in selected) or rule in ignored:
+        if not _wanted(rule, options, catalogue) or result.suppressed.covers(rule, hit.span.line if hit.span else None):
             continue
-        rendered = _rendered(rule, hit, catalogue, options)
-        if rendered is None:
-            continue
-        severity, message = rendered
-        spec = catalogue.rules[rule]
-        findings.append(Finding(rule, spec.slug, severity, result.path, hit.span.line if hit.span else None,
-                                hit.span.end_line if hit.span else None, message, spec.fix))
-    return Result(result.path, result.context, tuple(sorted(findings, key=Finding.sort_key)),
-                  result.notes + tuple(notes), result.kind, built)
+        finding = _finding(rule, hit, catalogue, result.path, options)
+        if finding is not None:
+            findings.append(finding)
+    return dataclasses.replace(result, findings=tuple(sorted(findings, key=Finding.sort_key)),
+                               notes=result.notes + tuple(notes), built=result.built if built is None else built)

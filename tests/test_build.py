@@ -146,3 +146,19 @@ def test_cli_build_without_engine_is_a_clear_error(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "chaimeleon_lint", "--force-build", "--engine", "podman", str(tmp_path)],
                           capture_output=True, text=True, timeout=120, env={"PATH": "/nonexistent"})
     assert proc.returncode == 2 and "no container engine answers" in proc.stderr
+
+
+def test_build_findings_honour_the_dockerfiles_pragmas(tmp_path: Path) -> None:
+    """`file-ignore=` and `ignore=` before an instruction also silence what the build phase finds."""
+    from chaimeleon_lint.checks import collect
+    from chaimeleon_lint.findings import Hit, Span
+    from chaimeleon_lint.linter import Options, lint_source, with_hits
+    from chaimeleon_lint.source.text import decode
+
+    text = ("# chaimeleon-lint: file-ignore=image-size\nFROM ubuntu:22.04\n"
+            "# chaimeleon-lint: ignore=CHL801\nRUN false\nRUN true\n")
+    result = lint_source(decode(text.encode(), "Dockerfile"), None, Options(), catalogue.load(), collect())
+    hits = [("CHL806", Hit(None, {"what": "1 GB over the budget"}, variant="budget")),
+            ("CHL801", Hit(Span.at(4), {"tail": "x"})), ("CHL801", Hit(Span.at(5), {"tail": "x"}))]
+    joined = with_hits(result, hits, [], Options(), catalogue.load(), built=True)
+    assert [(f.rule, f.line) for f in joined.findings if f.rule.startswith("CHL8")] == [("CHL801", 5)]
