@@ -25,6 +25,7 @@ class Example:
     files: tuple[tuple[str, str], ...]
     kind: str | None
     smoke_args: str | None  # build-phase examples: the arguments of the smoke run
+    before: str | None  # history examples: the Dockerfile at the git ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,7 @@ class RuleSpec:
     guide: str
     fix: str
     limits: str
-    phase: str  # "static": a check over the model; "build": found on the built image
+    phase: str  # "static": a check over the model; "build": found on the built image; "history": --since
     variants: dict[str, Variant]
     examples: tuple[Example, ...]
 
@@ -88,6 +89,7 @@ def _example(raw: dict) -> Example:
         files=tuple(sorted(raw.get("files", {}).items())),
         kind=raw.get("kind"),
         smoke_args=raw.get("smoke-args"),
+        before=raw.get("before"),
     )
 
 

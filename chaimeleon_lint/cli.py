@@ -7,36 +7,21 @@ import os
 import shlex
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from chaimeleon_lint import __version__
+from chaimeleon_lint.discovery import discover
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github", "markdown")
-_SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", ".tox"})
 
 
 def _names(values: Sequence[str]) -> list[str]:
     return [n.strip() for v in values for n in v.split(",") if n.strip()]
-
-
-def is_dockerfile(name: str) -> bool:
-    if name.endswith(".dockerignore"):
-        return False
-    return name == "Dockerfile" or name.startswith("Dockerfile.") or name.endswith((".Dockerfile", ".dockerfile"))
-
-
-def discover(path: Path) -> Iterator[Path]:
-    """Dockerfiles below a directory, in a stable order, skipping VCS and virtualenv folders."""
-    for root, dirs, files in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-        for name in sorted(files):
-            if is_dockerfile(name):
-                yield Path(root) / name
 
 
 def _fail(message: str) -> None:
@@ -54,7 +39,12 @@ def _explain(rule: str) -> str:
         parts += ["", "The guide says:", "  " + spec.guide.strip().replace("\n", "\n  ")]
     parts += ["", "Fix:", spec.fix]
     for example in spec.examples:
-        parts += ["", f"{example.verdict.capitalize()} example:", "  " + example.dockerfile.strip().replace("\n", "\n  ")]
+        if example.before is not None:
+            parts += ["", f"{example.verdict.capitalize()} example, at the ref:",
+                      "  " + example.before.strip().replace("\n", "\n  "), "and now:"]
+        else:
+            parts += ["", f"{example.verdict.capitalize()} example:"]
+        parts.append("  " + example.dockerfile.strip().replace("\n", "\n  "))
     if spec.limits:
         parts += ["", "Limits:", spec.limits]
     parts += ["", f"Suppress: # chaimeleon-lint: ignore={spec.id}  (line before the instruction)"]
@@ -87,6 +77,8 @@ def _list_rules() -> str:
 @click.option("-q", "--quiet", is_flag=True, help="Only the findings, one line each.")
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", help="Explain a rule (id or slug) and exit.")
+@click.option("--since", metavar="GIT_REF",
+              help="CHL105: images changed since this ref (or built on a bumped sibling) must bump their version.")
 @click.option("--fix", "fix", is_flag=True,
               help="Apply the safe autofixes (CHL203, CHL301, CHL302, CHL501, CHL502, CHL602) in place.")
 @click.option("--diff", "diff", is_flag=True, help="Print the autofixes as a unified diff; change nothing.")
@@ -105,7 +97,7 @@ def _list_rules() -> str:
 @click.version_option(__version__, prog_name="chaimeleon-lint")
 def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
          failure_threshold: str | None, config_path: Path | None, context_dir: Path | None, kind: str | None,
-         no_color: bool, quiet: bool, list_rules: bool, explain: str | None, fix: bool, diff: bool,
+         no_color: bool, quiet: bool, list_rules: bool, explain: str | None, since: str | None, fix: bool, diff: bool,
          build: bool, force_build: bool,
          engine: str | None, build_args: tuple[str, ...], target: str | None, smoke_args: str | None,
          smoke_timeout: float, keep_image: bool, verbose: bool) -> None:
@@ -143,7 +135,8 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
     request = BuildRequest(engine, build_args, target, smoke_args, smoke_timeout, keep_image, verbose,
                            force_build) if build or force_build else None
     sys.exit(_lint(paths, fmt, _names(select), _names(ignore), failure_threshold, config_path, context_dir,
-                   kind, no_color, quiet, request, "fix" if fix else "diff" if diff else None, extra_outputs))
+                   kind, no_color, quiet, request, "fix" if fix else "diff" if diff else None, extra_outputs,
+                   since))
 
 
 @click.command("init", context_settings={"help_option_names": ["-h", "--help"]})
@@ -191,7 +184,7 @@ class BuildRequest:
 def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str], threshold_name: str | None,
           config_path: Path | None, context_dir: Path | None, kind: str | None, no_color: bool,
           quiet: bool, request: BuildRequest | None = None, fixing: str | None = None,
-          outputs: Sequence[tuple[str, Path]] = ()) -> int:
+          outputs: Sequence[tuple[str, Path]] = (), since: str | None = None) -> int:
     from chaimeleon_lint import catalogue, config
     from chaimeleon_lint.checks import collect
     from chaimeleon_lint.fix.apply import FixError, encode_like, unified_diff, write_atomically
@@ -224,6 +217,7 @@ def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str]
     results: list[Result] = []
     sources: dict[str, list[str]] = {}
     diffs: list[str] = []
+    histories: dict[Path, tuple] = {}  # type: ignore[type-arg]
     worst = 0
     for shown, path in targets:
         data = b""
@@ -277,6 +271,13 @@ def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str]
                     continue
                 click.echo(f"chaimeleon-lint: fixed {shown}", err=True)
             source = Source(source.path, text, source.notes)
+        if since is not None:
+            try:
+                result = _history(result, since, path, ctx if context_dir is not None else None, cfg, options, cat,
+                                  histories)
+            except _NoHistory as exc:
+                _fail(str(exc))
+                return EXIT_ERROR
         if request is not None:
             try:
                 result = _build_phase(result, request, cfg, path, ctx, source, options, cat)
@@ -303,6 +304,33 @@ def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str]
 
 class _NoEngine(Exception):
     """--build was asked for and no engine answers."""
+
+
+class _NoHistory(Exception):
+    """--since was asked for and git cannot answer (no repository, unknown ref)."""
+
+
+def _history(result, since: str, path: Path | None, context_dir: Path | None, cfg, options, cat,  # type: ignore[no-untyped-def]
+             histories: dict):  # type: ignore[type-arg]
+    """CHL105 for one Dockerfile; the repository's siblings are read once per repository."""
+    from chaimeleon_lint.history.bumps import RULE, bump_hits, siblings
+    from chaimeleon_lint.history.git import GitError, Repo
+    from chaimeleon_lint.linter import with_hits
+
+    if path is None:
+        return with_hits(result, [], ["--since skipped: standard input has no git history"], options, cat)
+    try:
+        repo = Repo.around(path)
+        if repo.root not in histories:
+            commit = repo.commit(since)
+            contexts = {repo.relative(path): context_dir} if context_dir is not None else {}
+            histories[repo.root] = (repo, siblings(repo, commit, contexts))
+        repo, every = histories[repo.root]
+        mapping = {name: repo.relative(target) for name, target in cfg.sibling_images}
+        hits = bump_hits(repo.relative(path), every, mapping, since)
+    except (GitError, ValueError) as exc:
+        raise _NoHistory(f"--since {since}: {exc}") from None
+    return with_hits(result, [(RULE, hit) for hit in hits], [], options, cat)
 
 
 def _build_phase(result, request: BuildRequest, cfg, path: Path | None, ctx: Path | None, source,  # type: ignore[no-untyped-def]

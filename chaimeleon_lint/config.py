@@ -30,6 +30,7 @@ class Config:
     kind: str | None = None
     smoke_args: str | None = None
     size_budget_mb: int | None = None
+    sibling_images: tuple[tuple[str, Path], ...] = ()  # image name in FROM → its Dockerfile
 
 
 def find(start: Path) -> Path | None:
@@ -63,7 +64,8 @@ def load(path: Path) -> Config:
         data = data.get("tool", {}).get("chaimeleon-lint", {})
     if not isinstance(data, dict):
         raise ConfigError(path, "tool.chaimeleon-lint", "must be a table")
-    known = {"ignore", "severity", "failure-threshold", "known-base-images", "kind", "smoke-args", "size-budget-mb"}
+    known = {"ignore", "severity", "failure-threshold", "known-base-images", "kind", "smoke-args", "size-budget-mb",
+             "sibling-images"}
     for key in data:
         if key not in known:
             raise ConfigError(path, key, f"unknown key (known: {', '.join(sorted(known))})")
@@ -91,8 +93,12 @@ def load(path: Path) -> Config:
     budget = data.get("size-budget-mb")
     if budget is not None and (not isinstance(budget, int) or isinstance(budget, bool) or budget <= 0):
         raise ConfigError(path, "size-budget-mb", "must be a positive integer")
+    siblings = data.get("sibling-images", {})
+    if not isinstance(siblings, dict) or not all(isinstance(v, str) for v in siblings.values()):
+        raise ConfigError(path, "sibling-images", "must be a table of image name = \"path/to/Dockerfile\"")
     return Config(
         path=path,
+        sibling_images=tuple((name, path.parent / target) for name, target in siblings.items()),
         smoke_args=smoke_args,
         size_budget_mb=budget,
         ignore=_strings(path, "ignore", data.get("ignore", [])),

@@ -9,7 +9,8 @@ from __future__ import annotations
 from chaimeleon_lint.catalogue import Catalogue, Example, RuleSpec, load
 from chaimeleon_lint.fix.edits import BUILDERS
 
-_PHASE = {"static": "the static check (every run)", "build": "`--build`, on the built image"}
+_PHASE = {"static": "the static check (every run)", "build": "`--build`, on the built image",
+          "history": "`--since GIT_REF`, on the git history"}
 
 
 def _example(example: Example) -> list[str]:
@@ -17,8 +18,10 @@ def _example(example: Example) -> list[str]:
     lines = [n for n in example.lines if n]
     where = f" (finding on line {', '.join(map(str, lines))})" if lines else \
         " (finding about the whole image)" if example.verdict == "bad" else ""
-    out = [f"**{title}**{where}{', kind ' + example.kind if example.kind else ''}:", "",
-           "```dockerfile", example.dockerfile.strip("\n"), "```", ""]
+    out = [f"**{title}**{where}{', kind ' + example.kind if example.kind else ''}:", ""]
+    if example.before is not None:
+        out += ["at the ref:", "", "```dockerfile", example.before.strip("\n"), "```", "", "now:", ""]
+    out += ["```dockerfile", example.dockerfile.strip("\n"), "```", ""]
     for name, content in example.files:
         out += [f"with `{name}` in the build context:", "", "```", content.strip("\n"), "```", ""]
     if example.smoke_args:
