@@ -10,11 +10,17 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from chaimeleon_lint import __version__
 from chaimeleon_lint.discovery import discover
+
+if TYPE_CHECKING:  # annotations only: these modules load lazily, when linting starts
+    from chaimeleon_lint.config import Config
+    from chaimeleon_lint.linter import Options, Result
+    from chaimeleon_lint.source.text import Source
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github", "markdown")
@@ -82,6 +88,8 @@ def _list_rules() -> str:
 @click.option("--fix", "fix", is_flag=True,
               help="Apply the safe autofixes (CHL203, CHL301, CHL302, CHL501, CHL502, CHL602) in place.")
 @click.option("--diff", "diff", is_flag=True, help="Print the autofixes as a unified diff; change nothing.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default="0: one per core",
+              help="Lint files in this many processes (used from 4 files on).")
 @click.option("--build", is_flag=True, help="Then build the image and test it (CHL8xx); needs docker or podman.")
 @click.option("--force-build", is_flag=True, help="Build even when the static phase found errors.")
 @click.option("--engine", type=click.Choice(["docker", "podman", "podman-remote"]),
@@ -98,7 +106,7 @@ def _list_rules() -> str:
 def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
          failure_threshold: str | None, config_path: Path | None, context_dir: Path | None, kind: str | None,
          no_color: bool, quiet: bool, list_rules: bool, explain: str | None, since: str | None, fix: bool, diff: bool,
-         build: bool, force_build: bool,
+         jobs: int, build: bool, force_build: bool,
          engine: str | None, build_args: tuple[str, ...], target: str | None, smoke_args: str | None,
          smoke_timeout: float, keep_image: bool, verbose: bool) -> None:
     """Check Dockerfiles against the CHAIMELEON platform's integration rules.
@@ -136,7 +144,7 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
                            force_build) if build or force_build else None
     sys.exit(_lint(paths, fmt, _names(select), _names(ignore), failure_threshold, config_path, context_dir,
                    kind, no_color, quiet, request, "fix" if fix else "diff" if diff else None, extra_outputs,
-                   since))
+                   since, jobs or os.cpu_count() or 1))
 
 
 @click.command("init", context_settings={"help_option_names": ["-h", "--help"]})
@@ -181,18 +189,23 @@ class BuildRequest:
     force: bool
 
 
-def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str], threshold_name: str | None,
-          config_path: Path | None, context_dir: Path | None, kind: str | None, no_color: bool,
-          quiet: bool, request: BuildRequest | None = None, fixing: str | None = None,
-          outputs: Sequence[tuple[str, Path]] = (), since: str | None = None) -> int:
-    from chaimeleon_lint import catalogue, config
-    from chaimeleon_lint.checks import collect
-    from chaimeleon_lint.fix.apply import FixError, encode_like, unified_diff, write_atomically
-    from chaimeleon_lint.linter import Options, Result, display_path, fix_source, lint_source
-    from chaimeleon_lint.source.text import InputError, Source, decode
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One Dockerfile, read and decoded, with the options its configuration gives."""
 
-    cat = catalogue.load()
-    checks = collect()
+    shown: str
+    path: Path | None
+    data: bytes
+    source: Source
+    cfg: Config
+    options: Options
+    ctx: Path | None
+
+
+def _targets(paths: Sequence[str]) -> tuple[list[tuple[str, Path | None]], int]:
+    """(shown name, path or None for stdin) of every Dockerfile named or found below a directory."""
+    from chaimeleon_lint.linter import display_path
+
     status = EXIT_OK
     targets: list[tuple[str, Path | None]] = []
     for raw in paths:
@@ -208,33 +221,72 @@ def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str]
             targets += [(display_path(p), p) for p in found]
         else:
             targets.append((raw, path))
+    return targets, status
 
+
+def _read(shown: str, path: Path | None) -> bytes:
+    from chaimeleon_lint.source.text import InputError
+
+    if path is None:
+        return sys.stdin.buffer.read()
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(shown, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(shown, "is a directory") from None
+    except OSError as exc:
+        raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
+
+
+def _lint_job(job: _Job, fixing: bool) -> tuple[str, Result]:
+    """The pure part, run in worker processes with --jobs: lint (and fix in memory) one file."""
+    from chaimeleon_lint import catalogue
+    from chaimeleon_lint.checks import collect
+    from chaimeleon_lint.linter import fix_source, lint_source
+
+    cat, checks = catalogue.load(), collect()
+    if fixing:
+        return fix_source(job.source, job.ctx, job.options, cat, checks, job.path)
+    return job.source.text, lint_source(job.source, job.ctx, job.options, cat, checks, job.path)
+
+
+PARALLEL_FROM = 4
+"""Fewer files than this are linted in this process: starting workers would cost more than it saves."""
+
+
+def _lint_all(jobs: list[_Job], fixing: bool, workers: int) -> list[tuple[str, Result]]:
+    if workers <= 1 or len(jobs) < PARALLEL_FROM:
+        return [_lint_job(job, fixing) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+        return list(pool.map(partial(_lint_job, fixing=fixing), jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+
+
+def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str], threshold_name: str | None,
+          config_path: Path | None, context_dir: Path | None, kind: str | None, no_color: bool,
+          quiet: bool, request: BuildRequest | None = None, fixing: str | None = None,
+          outputs: Sequence[tuple[str, Path]] = (), since: str | None = None, workers: int = 1) -> int:
+    from chaimeleon_lint import catalogue, config
+    from chaimeleon_lint.linter import Options
+    from chaimeleon_lint.source.text import InputError, Source, decode
+
+    cat = catalogue.load()
+    targets, status = _targets(paths)
     try:
         fixed_config = config.load(config_path) if config_path else None
     except config.ConfigError as exc:
         _fail(str(exc))
         return EXIT_ERROR
-    results: list[Result] = []
-    sources: dict[str, list[str]] = {}
-    diffs: list[str] = []
-    histories: dict[Path, tuple] = {}  # type: ignore[type-arg]
-    worst = 0
+    jobs: list[_Job] = []
     for shown, path in targets:
-        data = b""
         try:
-            if path is None:
-                data = sys.stdin.buffer.read()
-                source: Source = decode(data, "-")
-            else:
-                try:
-                    data = path.read_bytes()
-                except FileNotFoundError:
-                    raise InputError(shown, "no such file") from None
-                except IsADirectoryError:
-                    raise InputError(shown, "is a directory") from None
-                except OSError as exc:
-                    raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
-                source = decode(data, shown)
+            data = _read(shown, path)
+            source = decode(data, shown)
             cfg = fixed_config or _discovered(config, path)
         except (InputError, config.ConfigError) as exc:
             _fail(str(exc))
@@ -245,6 +297,10 @@ def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str]
             _fail(f"{cfg.path}: unknown rule(s) {', '.join(bad)} in ignore/severity")
             status = EXIT_ERROR
             continue
+        if fixing is not None and source.notes:
+            _fail(f"{shown}: not fixed: {source.notes[0]}, and writing it back would change those bytes")
+            status = EXIT_ERROR
+            continue
         options = Options(
             select=frozenset(select), ignore=frozenset(ignore) | frozenset(cfg.ignore),
             severity={cat.resolve(r): s for r, s in cfg.severity},  # type: ignore[misc]
@@ -252,42 +308,45 @@ def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str]
             kind=kind or cfg.kind,
         )
         ctx = context_dir if context_dir is not None else (path.parent if path is not None else None)
-        if fixing is None:
-            result = lint_source(source, ctx, options, cat, checks, path)
-        elif source.notes:
-            _fail(f"{shown}: not fixed: {source.notes[0]}, and writing it back would change those bytes")
-            status = EXIT_ERROR
-            continue
-        else:
-            text, result = fix_source(source, ctx, options, cat, checks, path)
-            if text != source.text and fixing == "diff":
-                diffs.append(unified_diff(shown, source.text, text))
-            elif text != source.text and path is not None:
+        jobs.append(_Job(shown, path, data, source, cfg, options, ctx))
+
+    results: list[Result] = []
+    sources: dict[str, list[str]] = {}
+    diffs: list[str] = []
+    histories: dict[Path, tuple] = {}  # type: ignore[type-arg]
+    worst = 0
+    for job, (text, result) in zip(jobs, _lint_all(jobs, fixing is not None, workers)):
+        source = job.source
+        if text != source.text:
+            from chaimeleon_lint.fix.apply import FixError, encode_like, unified_diff, write_atomically
+
+            if fixing == "diff":
+                diffs.append(unified_diff(job.shown, source.text, text))
+            elif job.path is not None:
                 try:
-                    write_atomically(path, data, encode_like(data, text))
+                    write_atomically(job.path, job.data, encode_like(job.data, text))
                 except FixError as exc:
                     _fail(str(exc))
                     status = EXIT_ERROR
                     continue
-                click.echo(f"chaimeleon-lint: fixed {shown}", err=True)
+                click.echo(f"chaimeleon-lint: fixed {job.shown}", err=True)
             source = Source(source.path, text, source.notes)
         if since is not None:
             try:
-                result = _history(result, since, path, ctx if context_dir is not None else None, cfg, options, cat,
-                                  histories)
+                result = _history(result, since, job.path, context_dir, job.cfg, job.options, cat, histories)
             except _NoHistory as exc:
                 _fail(str(exc))
                 return EXIT_ERROR
         if request is not None:
             try:
-                result = _build_phase(result, request, cfg, path, ctx, source, options, cat)
+                result = _build_phase(result, request, job.cfg, job.path, job.ctx, source, job.options, cat)
             except _NoEngine as exc:
                 _fail(str(exc))
                 return EXIT_ERROR
         results.append(result)
-        sources[shown] = source.lines
+        sources[job.shown] = source.lines
         threshold = (config.threshold_severity(threshold_name) if threshold_name
-                     else cfg.failure_threshold if cfg.failure_threshold is not None else 2)
+                     else job.cfg.failure_threshold if job.cfg.failure_threshold is not None else 2)
         if any(f.severity >= threshold for f in result.findings):
             worst = EXIT_FINDINGS
 

