@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,11 +52,44 @@ class RuleSpec:
         return chosen.severity, chosen.message.format(**params)
 
 
-@dataclass(frozen=True, slots=True)
+class Records(Mapping[str, RuleSpec]):
+    """Rule records by id, in id order; each file is parsed the first time its rule is needed.
+
+    A clean Dockerfile then costs no TOML parsing at all, and a finding only its own rule's.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self._files = {p.stem: p for p in sorted(directory.glob("CHL*.toml"))}
+        self._parsed: dict[str, RuleSpec] = {}
+
+    def __getitem__(self, rule: str) -> RuleSpec:
+        if rule not in self._parsed:
+            self._parsed[rule] = _spec(tomllib.loads(self._files[rule].read_text(encoding="utf-8")))
+        return self._parsed[rule]
+
+    def __contains__(self, rule: object) -> bool:
+        return rule in self._files
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+
+@dataclass(frozen=True)  # no slots: the cached properties below need an instance __dict__
 class Catalogue:
-    rules: dict[str, RuleSpec]
-    by_slug: dict[str, str]
-    groups: dict[str, str]  # "CHL1" → "image identity and labels"
+    directory: Path
+    rules: Records
+
+    @functools.cached_property
+    def by_slug(self) -> dict[str, str]:
+        return {spec.slug: spec.id for spec in self.rules.values()}
+
+    @functools.cached_property
+    def groups(self) -> dict[str, str]:
+        """"CHL1" → "image identity and labels"."""
+        return tomllib.loads((self.directory / "groups.toml").read_text(encoding="utf-8"))
 
     def group(self, rule: str) -> tuple[str, str]:
         """(`CHL1xx`, its title) for a rule id."""
@@ -122,10 +155,6 @@ def load_raw(directory: Path | None = None) -> list[dict]:
 
 @functools.cache
 def load() -> Catalogue:
-    """Parse rules/ once per process; the data never changes while we run."""
-    specs = [_spec(raw) for raw in load_raw()]
-    return Catalogue(
-        rules={s.id: s for s in specs},
-        by_slug={s.slug: s.id for s in specs},
-        groups=tomllib.loads((rules_dir() / "groups.toml").read_text(encoding="utf-8")),
-    )
+    """The catalogue of this installation, once per process; records are parsed as they are needed."""
+    directory = rules_dir()
+    return Catalogue(directory, Records(directory))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -163,6 +162,8 @@ def init(kind: str, directory: Path) -> None:
         sys.exit(EXIT_ERROR)
     for path in written:
         click.echo(f"wrote {path}")
+    import shlex
+
     shown = shlex.quote(str(directory))
     click.echo(f"next: edit the files, then `chaimeleon-lint {shown}` and `chaimeleon-lint --build {shown}`")
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from chaimeleon_lint.catalogue import Catalogue
 from chaimeleon_lint.checks import CheckFn
 from chaimeleon_lint.findings import Edit, Finding, Hit, Severity, Span
-from chaimeleon_lint.fix.apply import apply
 from chaimeleon_lint.fix.edits import BUILDERS
 from chaimeleon_lint.model.context import Context
 from chaimeleon_lint.model.simulate import DEFAULT_KNOWN_BASES, simulate
@@ -125,6 +124,8 @@ def fix_source(source: Source, context_dir: Path | None, options: Options, catal
     """Apply the findings' fixes and lint again until none is left: one fix may enable another
     (CHL203 adds the USER switch that CHL301's mkdir goes after). A finding that comes back after
     its fix was applied is not fixed twice. Returns the fixed text and the result of linting it."""
+    from chaimeleon_lint.fix.apply import apply  # difflib and tempfile: only when fixing
+
     text = source.text
     result = lint_source(source, context_dir, options, catalogue, checks, dockerfile_path)
     applied: set[tuple[str, str]] = set()
