@@ -354,6 +354,8 @@ def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str]
     if fixing == "diff":
         click.echo("".join(diffs), nl=False)
         return status if status == EXIT_ERROR else EXIT_FINDINGS if diffs else EXIT_OK
+    if not results and status == EXIT_ERROR:
+        return status  # every input failed, each with its message: an empty report would only mislead
     try:
         _report(results, sources, fmt, no_color, quiet, outputs)
     except OSError as exc:

@@ -34,6 +34,7 @@ class _Simulation:
         self.known_bases = tuple(known_bases)
         self.globals: dict[str, Value] = {}
         self.stages: list[StageState] = []
+        self.problems: list[tuple[int, str]] = []  # COPY/ADD sources the build cannot find
 
     @property
     def state(self) -> StageState:
@@ -200,10 +201,31 @@ class _Simulation:
             target, node.is_dir if node else False, uid, gid, mode if mode is not None else (node.mode if node else None),
             line, node.origin if node else None, True, node.content if node else None)
 
+    def _missing(self, src: str, matches: list[str], line: int) -> bool:
+        """Report a source the build will not find (outside the context, absent, .dockerignored)."""
+        clean = posixpath.normpath(src.lstrip("/"))
+        if clean == ".." or clean.startswith("../"):
+            self.problems.append((line, f"COPY/ADD source {src!r} is outside the build context: the classic "
+                                        "builder refuses it, and BuildKit looks for it inside the context"))
+            return True
+        context = self.context
+        if context is None or any(context.is_file(m) or context.is_dir(m) for m in matches):
+            return False
+        if any(c in src for c in "*?["):
+            problem = "matches no file of the build context"
+        elif context.ignored(clean):
+            problem = "is excluded by .dockerignore"
+        else:
+            problem = "is not in the build context"
+        self.problems.append((line, f"COPY/ADD source {src!r} {problem}: the build fails"))
+        return True
+
     def _copy_from_context(self, src: str, dest: str, into: bool, uid: int | None, gid: int | None,
                            mode: int | None, line: int) -> None:
         state, context = self.state, self.context
         matches = context.glob(src) if context is not None and any(c in src for c in "*?[") else [src]
+        if self._missing(src, matches, line):
+            return
         many = into or len(matches) > 1
         for rel in matches:
             rel = posixpath.normpath(rel.lstrip("/")) if rel not in ("", ".") else "."
@@ -299,7 +321,8 @@ def _provide_platform(state: StageState, desktop: bool, jupyter: bool) -> None:
 def simulate(dockerfile: Dockerfile, context: Context | None, known_bases: Sequence[str] = DEFAULT_KNOWN_BASES,
              kind: str | None = None) -> Image:
     """Fold the Dockerfile into an Image; stages before a FROM-less start are skipped."""
-    states = _Simulation(dockerfile, context, known_bases).run()
+    simulation = _Simulation(dockerfile, context, known_bases)
+    states = simulation.run()
     if not states:
         states = [StageState(0, None, UNKNOWN, 1, None, False, context)]
     stages = tuple(s.freeze() for s in states)
@@ -311,7 +334,7 @@ def simulate(dockerfile: Dockerfile, context: Context | None, known_bases: Seque
         stages=stages,
         kind=chosen,
         kind_line=interactive_line if chosen == "interactive" and kind is None else None,
-        problems=tuple((p.line, p.message) for p in dockerfile.problems),
+        problems=tuple(sorted([(p.line, p.message) for p in dockerfile.problems] + simulation.problems)),
         license=context.license() if context is not None else None,
         startup=startup(final, chosen == "interactive"),
     )

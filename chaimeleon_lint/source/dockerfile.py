@@ -309,4 +309,6 @@ def parse(text: str) -> Dockerfile:
         problems.append(Problem(instructions[0].line, "no FROM instruction: a Dockerfile must start from a base image"))
     elif instructions and instructions[0].keyword not in ("FROM", "ARG"):
         problems.append(Problem(instructions[0].line, f"{instructions[0].keyword} before the first FROM"))
+    elif not instructions and not problems:
+        problems.append(Problem(1, "no instruction at all (the file is empty or only comments): Docker refuses it"))
     return Dockerfile(tuple(instructions), tuple(comments), tuple(problems), escape, tuple(lines))

@@ -1,0 +1,142 @@
+"""Named bad inputs: each gives one clear message and a documented exit code, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from chaimeleon_lint.cli import main
+from chaimeleon_lint.source.text import MAX_BYTES
+from test_cli import run
+
+
+def findings(proc) -> list[tuple[str, int | None, str]]:  # type: ignore[no-untyped-def]
+    return [(f["rule"], f["line"], f["message"]) for f in json.loads(proc.stdout)["findings"]]
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n   \n", b"# just a comment\n# escape=`\n", b"\xef\xbb\xbf"])
+def test_empty_file_is_one_syntax_finding(tmp_path: Path, content: bytes) -> None:
+    (tmp_path / "Dockerfile").write_bytes(content)
+    proc = run("--format", "json", "Dockerfile", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert findings(proc) == [("CHL901", 1, "no instruction at all (the file is empty or only comments): "
+                                            "Docker refuses it")]
+
+
+def test_binary_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_bytes(b"FROM x\n\x00\x01\x02\xff")
+    proc = run("Dockerfile", cwd=tmp_path)
+    assert (proc.returncode, proc.stderr) == (2, "chaimeleon-lint: error: Dockerfile: binary file (contains NUL "
+                                                 "bytes), not a Dockerfile\n")
+
+
+def test_non_utf8_text_is_decoded_with_replacement_and_says_so(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_bytes(b'FROM ubuntu:22.04\nLABEL name="caf\xe9"\n')
+    proc = run("--format", "json", "Dockerfile", cwd=tmp_path)
+    assert proc.returncode == 1 and proc.stderr == ""
+    assert ("CHL102", 2, "image name 'caf\ufffd' is not lowercase letters, digits and hyphens") in findings(proc)
+    text = run("--no-color", "Dockerfile", cwd=tmp_path).stdout
+    assert "Dockerfile: note: not valid UTF-8 (first at line 2); decoded with replacement characters" in text
+
+
+def test_file_above_the_size_limit_is_refused(tmp_path: Path) -> None:
+    with open(tmp_path / "Dockerfile", "wb") as handle:
+        handle.truncate(50 * 1024 * 1024)  # 50 MB, sparse
+    proc = run("Dockerfile", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == f"chaimeleon-lint: error: Dockerfile: file is {50 * 1024 * 1024:,} bytes; the limit is {MAX_BYTES:,}\n"
+
+
+def test_directory_without_dockerfile(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.py").write_text("print()\n")
+    proc = run("src", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == ("chaimeleon-lint: error: src: no Dockerfile found (looked for Dockerfile, Dockerfile.*, "
+                           "*.Dockerfile)\n")
+
+
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Permission is simulated: the tests may run as root, who reads anything."""
+    (tmp_path / "Dockerfile").write_text("FROM ubuntu:22.04\n")
+    real = Path.read_bytes
+
+    def denied(self: Path) -> bytes:
+        if self.name == "Dockerfile":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    result = CliRunner().invoke(main, [str(tmp_path / "Dockerfile")])
+    assert result.exit_code == 2 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"{tmp_path / 'Dockerfile'}: cannot read: Permission denied" in result.output
+
+
+def test_dockerfile_that_is_a_symlink_loop(tmp_path: Path) -> None:
+    os.symlink("Dockerfile", tmp_path / "Dockerfile")
+    proc = run("Dockerfile", cwd=tmp_path)
+    assert proc.returncode == 2 and "Dockerfile: cannot read: Too many levels of symbolic links" in proc.stderr
+
+
+def test_symlink_loop_in_the_context_neither_hangs_nor_crashes(tmp_path: Path) -> None:
+    os.symlink("b", tmp_path / "a")
+    os.symlink("a", tmp_path / "b")
+    os.symlink(".", tmp_path / "self")
+    (tmp_path / "Dockerfile").write_text("FROM ubuntu:22.04\nCOPY a /opt/a\nCOPY self/self/self/ /opt/\n"
+                                         "COPY * /opt/all/\nENTRYPOINT [\"/opt/a\"]\n")
+    proc = run("--format", "json", "--select", "CHL901", "Dockerfile", cwd=tmp_path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert findings(proc) == [("CHL901", 2, "COPY/ADD source 'a' is not in the build context: the build fails")]
+
+
+def test_copy_from_outside_the_context(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "secret.txt").write_text("x\n")
+    (tmp_path / "app" / "Dockerfile").write_text("FROM ubuntu:22.04\nCOPY ../secret.txt /opt/\n"
+                                                 "COPY /../../etc/passwd /opt/\nCOPY ./ok/../Dockerfile /opt/\n")
+    proc = run("--format", "json", "--select", "CHL901", "app/Dockerfile", cwd=tmp_path)
+    assert [(rule, line) for rule, line, _ in findings(proc)] == [("CHL901", 2), ("CHL901", 3)]
+    assert "'../secret.txt' is outside the build context" in findings(proc)[0][2]
+
+
+def test_missing_and_dockerignored_sources(tmp_path: Path) -> None:
+    (tmp_path / "kept.txt").write_text("x\n")
+    (tmp_path / "secret.env").write_text("x\n")
+    (tmp_path / ".dockerignore").write_text("*.env\n")
+    (tmp_path / "Dockerfile").write_text("FROM ubuntu:22.04\nCOPY kept.txt secret.env /opt/\nCOPY gone.txt /opt/\n"
+                                         "COPY *.csv /opt/\nCOPY --from=builder /nope /opt/\n"
+                                         "ADD https://example.org/x.tgz /opt/\n")
+    proc = run("--format", "json", "--select", "CHL901", "Dockerfile", cwd=tmp_path)
+    assert [(line, message.split(": ")[0]) for _, line, message in findings(proc)] == [
+        (2, "COPY/ADD source 'secret.env' is excluded by .dockerignore"),
+        (3, "COPY/ADD source 'gone.txt' is not in the build context"),
+        (4, "COPY/ADD source '*.csv' matches no file of the build context")]
+
+
+def test_invalid_dockerignore_patterns_are_reported_and_the_rest_still_apply(tmp_path: Path) -> None:
+    (tmp_path / "secret.env").write_text("x\n")
+    (tmp_path / ".dockerignore").write_text("[unclosed\n*.env\n")
+    (tmp_path / "Dockerfile").write_text("FROM ubuntu:22.04\nCOPY secret.env /opt/\n")
+    proc = run("--no-color", "--select", "CHL901", "Dockerfile", cwd=tmp_path)
+    assert "Dockerfile: note: .dockerignore:1: invalid pattern '[unclosed' (unterminated [); ignored" in proc.stdout
+    assert "'secret.env' is excluded by .dockerignore" in proc.stdout
+
+
+@pytest.mark.parametrize(("toml", "key"), [
+    ('ignore = "CHL101"', "ignore"), ("ignore = [1]", "ignore"), ("severity = []", "severity"),
+    ('severity = { CHL101 = 3 }', "severity.CHL101"), ('severity = { CHL101 = "loud" }', "severity.CHL101"),
+    ("failure-threshold = 2", "failure-threshold"), ('kind = "web"', "kind"), ("smoke-args = 1", "smoke-args"),
+    ("size-budget-mb = -5", "size-budget-mb"), ("size-budget-mb = true", "size-budget-mb"),
+    ('known-base-images = "x"', "known-base-images"), ("sibling-images = 1", "sibling-images"),
+    ("colour = true", "colour"), ("ignore = [", "(syntax)"), ('ignore = ["CHL999"]', "CHL999"),
+])
+def test_config_with_wrong_types_names_the_key(tmp_path: Path, toml: str, key: str) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM ubuntu:22.04\n")
+    (tmp_path / ".chaimeleon-lint.toml").write_text(toml + "\n")
+    proc = run("Dockerfile", cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stdout == "" and len(proc.stderr.splitlines()) == 1
+    assert ".chaimeleon-lint.toml" in proc.stderr and key in proc.stderr and "Traceback" not in proc.stderr
