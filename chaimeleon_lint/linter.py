@@ -91,7 +91,8 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
         for hit in check(image):
             if hit.path is None and suppressed.covers(rule, hit.span.line if hit.span else None):
                 continue
-            builder = BUILDERS.get(rule) if hit.path is None else None
+            # No autofix in a file that does not parse cleanly: where its instructions end is a guess.
+            builder = BUILDERS.get(rule) if hit.path is None and not dockerfile.problems else None
             finding = _finding(rule, hit, catalogue, shown(hit.path), options, tuple((shown(p), n) for p, n in hit.via),
                                builder(rule, hit, image, dockerfile) if builder is not None else ())
             if finding is not None:
@@ -124,24 +125,26 @@ def fix_source(source: Source, context_dir: Path | None, options: Options, catal
                checks: Mapping[str, CheckFn], dockerfile_path: Path | None = None,
                max_rounds: int = 8) -> tuple[str, Result]:
     """Apply the findings' fixes and lint again until none is left: one fix may enable another
-    (CHL203 adds the USER switch that CHL301's mkdir goes after). A finding that comes back after
-    its fix was applied is not fixed twice. Returns the fixed text and the result of linting it."""
+    (CHL203 adds the USER switch that CHL301's mkdir goes after), and edits that collided in one
+    round apply in the next. The same fix is not applied twice: if its finding comes back, it did
+    not take, and repeating it would only pile up text.
+    Returns the fixed text and the result of linting it."""
     from chaimeleon_lint.fix.apply import apply  # difflib and tempfile: only when fixing
 
     text = source.text
     result = lint_source(source, context_dir, options, catalogue, checks, dockerfile_path)
-    applied: set[tuple[str, str]] = set()
+    applied: set[tuple[str, str, int | None, tuple[str, ...]]] = set()
     for _ in range(max_rounds):
-        fixable = [f for f in result.findings if f.edits and (f.rule, f.message) not in applied]
-        fixed = apply(text, [e for f in fixable for e in f.edits])
+        fixable = [(key, f) for f in result.findings if f.edits
+                   and (key := (f.rule, f.message, f.line, tuple(e.text for e in f.edits))) not in applied]
+        fixed, done = apply(text, [e for _, f in fixable for e in f.edits])
         if fixed == text:
             break
-        applied.update((f.rule, f.message) for f in fixable)
+        applied.update(key for key, f in fixable if done.issuperset(f.edits))
         text = fixed
         result = lint_source(Source(source.path, text, source.notes), context_dir, options, catalogue, checks,
                              dockerfile_path)
     return text, result
-
 
 
 def with_hits(result: Result, hits: Sequence[tuple[str, Hit]], notes: Sequence[str], options: Options,

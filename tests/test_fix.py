@@ -33,6 +33,7 @@ CASES = [
     ("CHL502", "RUN apt-get -y install \\\n  curl\n", "RUN apt-get -y install --no-install-recommends \\\n  curl\n"),
     ("CHL203", "LABEL a=b\n", "LABEL a=b\nUSER chaimeleon:chaimeleon\n"),
     ("CHL203", "USER root\nCMD [\"x\"]", "USER root\nCMD [\"x\"]\nUSER chaimeleon:chaimeleon"),
+    ("CHL203", "WORKDIR /tmp\n\n# end\n", "WORKDIR /tmp\n\n# end\nUSER chaimeleon:chaimeleon\n"),
     ("CHL301", "USER chaimeleon\nRUN mkdir -p /home/chaimeleon/datasets\nENTRYPOINT [\"x\"]\n",
      "USER chaimeleon\nRUN mkdir -p /home/chaimeleon/persistent-home /home/chaimeleon/persistent-shared-folder\n"
      "RUN mkdir -p /home/chaimeleon/datasets\nENTRYPOINT [\"x\"]\n"),
@@ -40,6 +41,9 @@ CASES = [
      "    /home/chaimeleon/persistent-home /home/chaimeleon/persistent-shared-folder\nUSER chaimeleon\nCMD [\"x\"]\n",
      "USER chaimeleon\nRUN mkdir -p /home/chaimeleon/datasets \\\n"
      "    /home/chaimeleon/persistent-home /home/chaimeleon/persistent-shared-folder\nCMD [\"x\"]\n"),
+    ("CHL302", "RUN mkdir -p /home/chaimeleon/datasets\nRUN mkdir -p /home/chaimeleon/datasets\n"
+     "USER chaimeleon\n",  # created twice as root: both blocks move, in two rounds
+     "USER chaimeleon\nRUN mkdir -p /home/chaimeleon/datasets\nRUN mkdir -p /home/chaimeleon/datasets\n"),
     ("CHL302", "RUN mkdir -p /home/chaimeleon/datasets /home/chaimeleon/persistent-home "
      "/home/chaimeleon/persistent-shared-folder && apt-get clean\nUSER chaimeleon\n",
      "RUN mkdir -p /home/chaimeleon/datasets /home/chaimeleon/persistent-home "
@@ -61,6 +65,8 @@ UNSAFE = [
     ("CHL602", "ENTRYPOINT sh -c 'python3 main.py'; echo done\n"),
     ("CHL501", "RUN sh -c 'pip install x'\n"),  # inside a string: no file columns
     ("CHL301", "RUN mkdir -p /home/chaimeleon/datasets\n"),  # no USER switch to go after
+    ("CHL203", "WORKDIR /tmp \\\n"),  # a USER appended here would continue the WORKDIR
+    ("CHL203", "RUN cat <<EOF\necho\n"),  # ... or become part of the unterminated heredoc
 ]
 
 
@@ -112,7 +118,8 @@ def test_fixes_chain_across_rules_and_noncompliant_example_loses_every_fixable_f
 def test_apply_skips_overlaps_and_duplicates() -> None:
     text = "abc\ndef\n"
     edits = [Edit(1, 2, 1, 2, "X"), Edit(1, 2, 1, 2, "X"), Edit(1, 1, 1, 3, "Y"), Edit(2, 4, 2, 4, "!")]
-    assert apply(text, edits) == "Yc\ndef!\n"
+    assert apply(text, edits) == ("Yc\ndef!\n", {edits[2], edits[3]})
+    assert apply("a\n", [Edit(2, 1, 2, 1, "C\n"), Edit(2, 1, 2, 1, "B\n")]) == ("a\nB\n", {Edit(2, 1, 2, 1, "B\n")})
 
 
 def test_encoding_keeps_bom_and_crlf() -> None:

@@ -24,8 +24,12 @@ def _offsets(text: str) -> list[int]:
     return starts
 
 
-def apply(text: str, edits: Iterable[Edit]) -> str:
-    """Apply non-overlapping edits (duplicates once; an edit overlapping an earlier one is left out)."""
+def apply(text: str, edits: Iterable[Edit]) -> tuple[str, frozenset[Edit]]:
+    """Apply non-overlapping edits; returns the text and the edits that were applied.
+
+    Duplicates apply once. An edit that overlaps an earlier one, or inserts at the same point
+    as one, is left out: its finding is fixed in a later round, on positions computed anew.
+    """
     starts = _offsets(text)
 
     def offset(line: int, column: int) -> int:
@@ -33,15 +37,15 @@ def apply(text: str, edits: Iterable[Edit]) -> str:
             return len(text)
         return min(starts[line - 1] + column - 1, len(text))
 
-    chosen: list[tuple[int, int, str]] = []
+    chosen: list[tuple[int, int, Edit]] = []
     for edit in sorted(set(edits)):
         start, end = offset(edit.line, edit.column), offset(edit.end_line, edit.end_column)
-        if chosen and start < chosen[-1][1] or (chosen and start == chosen[-1][0] == chosen[-1][1] == end):
+        if chosen and (start < chosen[-1][1] or start == chosen[-1][0] == chosen[-1][1] == end):
             continue
-        chosen.append((start, end, edit.text))
-    for start, end, new in reversed(chosen):
-        text = text[:start] + new + text[end:]
-    return text
+        chosen.append((start, end, edit))
+    for start, end, edit in reversed(chosen):
+        text = text[:start] + edit.text + text[end:]
+    return text, frozenset(edit for _, _, edit in chosen)
 
 
 def unified_diff(path: str, before: str, after: str) -> str:

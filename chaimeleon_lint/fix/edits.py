@@ -11,7 +11,8 @@ import json
 from collections.abc import Callable
 
 from chaimeleon_lint.findings import Edit, Hit
-from chaimeleon_lint.model.image import MOUNT_DIRS, PLATFORM_GID, PLATFORM_HOME, PLATFORM_UID, Image, Install, Stage
+from chaimeleon_lint.model.image import (MOUNT_DIRS, PLATFORM_GID, PLATFORM_HOME, PLATFORM_UID, Image, Install, Run,
+                                         Stage)
 from chaimeleon_lint.source.dockerfile import Dockerfile, Instruction
 from chaimeleon_lint.source.shell import SHELLS, Command
 
@@ -42,11 +43,16 @@ def _insert_after_word(command: Command, word: str, text: str, lines: tuple[str,
     return ()
 
 
-def _after(lines: tuple[str, ...], line: int, text: str) -> Edit:
-    """Insert whole lines after `line`, also when it is the last line and has no newline."""
+def _after(dockerfile: Dockerfile, line: int, text: str) -> tuple[Edit, ...]:
+    """Insert whole lines after `line`, also when it is the last and has no newline; nothing when an
+    unfinished continuation reaches `line`, since the insertion would become part of it."""
+    lines = dockerfile.lines
+    content = next((t for t in reversed(lines[:line]) if t.strip() and not t.lstrip().startswith("#")), "")
+    if content.rstrip().endswith(dockerfile.escape):  # blank and comment lines do not end a continuation
+        return ()
     if line < len(lines):
-        return Edit(line + 1, 1, line + 1, 1, text + "\n")
-    return Edit(line, len(lines[line - 1]) + 1, line, len(lines[line - 1]) + 1, "\n" + text)
+        return (Edit(line + 1, 1, line + 1, 1, text + "\n"),)
+    return (Edit(line, len(lines[line - 1]) + 1, line, len(lines[line - 1]) + 1, "\n" + text),)
 
 
 def _instruction(dockerfile: Dockerfile, line: int | None) -> Instruction | None:
@@ -56,9 +62,10 @@ def _instruction(dockerfile: Dockerfile, line: int | None) -> Instruction | None
 def _owner(stage: Stage) -> str | None:
     """`chaimeleon:chaimeleon`, spelled with the platform account's names; None without one."""
     account = stage.platform_account()
-    if account is None:
+    if account is None or account.name == "root":  # `USER root` means uid 0, whatever else is called so
         return None
-    group = next((name for name, gid in stage.group_ids.items() if gid == PLATFORM_GID), str(PLATFORM_GID))
+    group = next((name for name, gid in stage.group_ids.items() if gid == PLATFORM_GID and name != "root"),
+                 str(PLATFORM_GID))
     return f"{account.name}:{group}"
 
 
@@ -92,7 +99,7 @@ def final_user(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tup
     if owner is None or not lines:
         return ()
     last = len(lines) - 1 if lines[-1] == "" and len(lines) > 1 else len(lines)
-    return (_after(lines, last, f"USER {owner}"),)
+    return _after(dockerfile, last, f"USER {owner}")
 
 
 def mount_dirs(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tuple[Edit, ...]:
@@ -102,13 +109,12 @@ def mount_dirs(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tup
     if switch is None or not _home_ready(stage, switch.line):
         return ()
     missing = [d for d in MOUNT_DIRS if stage.node(d) is None]
-    return (_after(dockerfile.lines, switch.end_line, "RUN mkdir -p " + " ".join(missing)),) if missing else ()
+    return _after(dockerfile, switch.end_line, "RUN mkdir -p " + " ".join(missing)) if missing else ()
 
 
-def _mkdir_block(stage: Stage, line: int) -> bool:
-    """The RUN at `line` does nothing but `mkdir` mount directories: it can move as a whole."""
-    run = next((r for r in stage.runs if r.line == line), None)
-    if run is None or not run.commands:
+def _mkdir_block(run: Run) -> bool:
+    """A RUN that does nothing but `mkdir` mount directories, as root: it can move as a whole."""
+    if not run.commands or run.user.uid != 0:
         return False
     for command in run.commands:
         targets = [w.text for w in command.argv[1:] if not w.text.startswith("-")]
@@ -119,8 +125,16 @@ def _mkdir_block(stage: Stage, line: int) -> bool:
     return True
 
 
+def _removal(lines: tuple[str, ...], instruction: Instruction) -> Edit:
+    """Delete an instruction's whole lines."""
+    if instruction.end_line < len(lines):
+        return Edit(instruction.line, 1, instruction.end_line + 1, 1, "")
+    return Edit(instruction.line, 1, instruction.end_line, len(lines[-1]) + 1, "")
+
+
 def mount_owner(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tuple[Edit, ...]:
-    """CHL302: move a pure `mkdir` block after the USER switch; else chown right after the creating step."""
+    """CHL302: move the pure `mkdir` blocks after the USER switch, all at once (the directory may be
+    made twice); else chown right after the step that created it, as root."""
     stage = image.final
     node = stage.node(hit.params.get("path", ""))
     created = _instruction(dockerfile, node.line if node is not None else None)
@@ -129,18 +143,18 @@ def mount_owner(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tu
         return ()
     switch = _user_switch(image, dockerfile)
     lines = dockerfile.lines
-    if switch is not None and switch.line > created.end_line and _mkdir_block(stage, created.line) \
-            and _home_ready(stage, created.line):
-        block = "\n".join(lines[created.line - 1: created.end_line])
-        removal = Edit(created.line, 1, created.end_line + 1, 1, "") if created.end_line < len(lines) else \
-            Edit(created.line, 1, created.end_line, len(lines[-1]) + 1, "")
-        return (removal, _after(lines, switch.end_line, block))
+    blocks = [i for r in stage.runs if switch is not None and stage.from_line < r.line < switch.line
+              and _mkdir_block(r) and (i := _instruction(dockerfile, r.line)) is not None]
+    if any(b.line == created.line for b in blocks) and _home_ready(stage, blocks[0].line):
+        moved = _after(dockerfile, switch.end_line,  # type: ignore[union-attr]
+                       "\n".join("\n".join(lines[b.line - 1: b.end_line]) for b in blocks))
+        return (*(_removal(lines, b) for b in blocks), *moved) if moved else ()
     run = next((r for r in stage.runs if r.line == created.line), None)
     if created.keyword not in ("RUN", "COPY", "ADD") or (run is not None and run.user.uid != 0):
         return ()
     wrong = [d for d in MOUNT_DIRS if (n := stage.node(d)) is not None and n.line == created.line
              and n.uid is not None and n.uid != PLATFORM_UID]
-    return (_after(lines, created.end_line, f"RUN chown {owner} " + " ".join(wrong)),)
+    return _after(dockerfile, created.end_line, f"RUN chown {owner} " + " ".join(wrong))
 
 
 def exec_entrypoint(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tuple[Edit, ...]:

@@ -262,6 +262,8 @@ def parse(text: str) -> Dockerfile:
         logical = "".join(parts)
         head = logical.lstrip()
         word = head.split(None, 1)
+        if not word:  # only continuation characters, blank once joined
+            continue
         keyword = word[0].upper()
         args = word[1].strip() if len(word) > 1 else ""
         line = start + 1
