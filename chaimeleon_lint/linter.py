@@ -133,10 +133,10 @@ def fix_source(source: Source, context_dir: Path | None, options: Options, catal
 
     text = source.text
     result = lint_source(source, context_dir, options, catalogue, checks, dockerfile_path)
-    applied: set[tuple[str, str, int | None, tuple[str, ...]]] = set()
+    applied: set[tuple[str, str, tuple[str, ...]]] = set()  # (rule, message, edit texts): positions move
     for _ in range(max_rounds):
         fixable = [(key, f) for f in result.findings if f.edits
-                   and (key := (f.rule, f.message, f.line, tuple(e.text for e in f.edits))) not in applied]
+                   and (key := (f.rule, f.message, tuple(e.text for e in f.edits))) not in applied]
         fixed, done = apply(text, [e for _, f in fixable for e in f.edits])
         if fixed == text:
             break

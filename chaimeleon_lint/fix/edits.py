@@ -8,6 +8,7 @@ returns nothing otherwise: a finding without a fix is better than a fix that bre
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 
 from chaimeleon_lint.findings import Edit, Hit
@@ -17,6 +18,7 @@ from chaimeleon_lint.source.dockerfile import Dockerfile, Instruction
 from chaimeleon_lint.source.shell import SHELLS, Command
 
 _UNSAFE_IN_WORD = frozenset("$`*?[]{}~\\")
+_USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")  # what useradd accepts by default (NAME_REGEX)
 _FLAGS = {"CHL501": "--no-cache-dir", "CHL502": "--no-install-recommends"}
 
 
@@ -62,8 +64,8 @@ def _instruction(dockerfile: Dockerfile, line: int | None) -> Instruction | None
 def _owner(stage: Stage) -> str | None:
     """`chaimeleon:chaimeleon`, spelled with the platform account's names; None without one."""
     account = stage.platform_account()
-    if account is None or account.name == "root":  # `USER root` means uid 0, whatever else is called so
-        return None
+    if account is None or account.name == "root" or not _USER_NAME.match(account.name):
+        return None  # `USER root` means uid 0 whatever else is called so; odd names may not resolve
     group = next((name for name, gid in stage.group_ids.items() if gid == PLATFORM_GID and name != "root"),
                  str(PLATFORM_GID))
     return f"{account.name}:{group}"
