@@ -153,6 +153,8 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
 def init(kind: str, directory: Path) -> None:
     """Write a compliant application into DIRECTORY: Dockerfile, application or init script,
     .dockerignore and .chaimeleon-lint.toml. Never overwrites a file."""
+    import shlex
+
     from chaimeleon_lint.scaffold import ScaffoldError, write
 
     try:
@@ -162,8 +164,6 @@ def init(kind: str, directory: Path) -> None:
         sys.exit(EXIT_ERROR)
     for path in written:
         click.echo(f"wrote {path}")
-    import shlex
-
     shown = shlex.quote(str(directory))
     click.echo(f"next: edit the files, then `chaimeleon-lint {shown}` and `chaimeleon-lint --build {shown}`")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from chaimeleon_lint.catalogue import Catalogue
 from chaimeleon_lint.checks import CheckFn
 from chaimeleon_lint.findings import Edit, Finding, Hit, Severity, Span
-from chaimeleon_lint.fix.edits import BUILDERS
+from chaimeleon_lint.fix.edits import BUILDERS, fixable
 from chaimeleon_lint.model.context import Context
 from chaimeleon_lint.model.simulate import DEFAULT_KNOWN_BASES, simulate
 from chaimeleon_lint.source.dockerfile import parse
@@ -83,6 +83,7 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
         if catalogue.resolve(name) is None:
             findings.append(_finding(SYNTAX_RULE, Hit(Span.at(line), {"problem": f"unknown rule {name!r} in a pragma"}),
                                      catalogue, source.path))
+    may_fix = fixable(dockerfile)
     if not dockerfile.instructions:  # nothing to simulate: report only why (CHL901), not every missing thing
         checks = {rule: check for rule, check in checks.items() if rule == SYNTAX_RULE}
     for rule, check in checks.items():
@@ -91,8 +92,7 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
         for hit in check(image):
             if hit.path is None and suppressed.covers(rule, hit.span.line if hit.span else None):
                 continue
-            # No autofix in a file that does not parse cleanly: where its instructions end is a guess.
-            builder = BUILDERS.get(rule) if hit.path is None and not dockerfile.problems else None
+            builder = BUILDERS.get(rule) if hit.path is None and may_fix else None
             finding = _finding(rule, hit, catalogue, shown(hit.path), options, tuple((shown(p), n) for p, n in hit.via),
                                builder(rule, hit, image, dockerfile) if builder is not None else ())
             if finding is not None:

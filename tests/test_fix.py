@@ -67,6 +67,7 @@ UNSAFE = [
     ("CHL301", "RUN mkdir -p /home/chaimeleon/datasets\n"),  # no USER switch to go after
     ("CHL203", "WORKDIR /tmp \\\n"),  # a USER appended here would continue the WORKDIR
     ("CHL203", "RUN cat <<EOF\necho\n"),  # ... or become part of the unterminated heredoc
+    ("CHL501", "RUN pip install x \\\nUSER chaimeleon\n"),  # a continuation that swallows an instruction
 ]
 
 

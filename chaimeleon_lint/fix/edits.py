@@ -14,12 +14,26 @@ from collections.abc import Callable
 from chaimeleon_lint.findings import Edit, Hit
 from chaimeleon_lint.model.image import (MOUNT_DIRS, PLATFORM_GID, PLATFORM_HOME, PLATFORM_UID, Image, Install, Run,
                                          Stage)
-from chaimeleon_lint.source.dockerfile import Dockerfile, Instruction
+from chaimeleon_lint.source.dockerfile import KEYWORDS, Dockerfile, Instruction
 from chaimeleon_lint.source.shell import SHELLS, Command
 
 _UNSAFE_IN_WORD = frozenset("$`*?[]{}~\\")
 _USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")  # what useradd accepts by default (NAME_REGEX)
 _FLAGS = {"CHL501": "--no-cache-dir", "CHL502": "--no-install-recommends"}
+
+
+def fixable(dockerfile: Dockerfile) -> bool:
+    """Whether autofixes may edit this file: it parses cleanly, and no continuation swallows a line
+    that starts with an instruction (`RUN a \\` then `USER x`), where what the author meant is a guess."""
+    if dockerfile.problems:
+        return False
+    for ins in dockerfile.instructions:
+        body_start = ins.heredocs[0].line if ins.heredocs else ins.end_line + 1
+        for text in dockerfile.lines[ins.line: min(ins.end_line, body_start - 1)]:
+            first = text.split(None, 1)[0] if text.strip() else ""
+            if first.upper() in KEYWORDS and first.isupper():
+                return False
+    return True
 
 
 def _column(text: str, byte_column: int) -> int:
@@ -136,7 +150,7 @@ def _removal(lines: tuple[str, ...], instruction: Instruction) -> Edit:
 
 def mount_owner(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tuple[Edit, ...]:
     """CHL302: move the pure `mkdir` blocks after the USER switch, all at once (the directory may be
-    made twice); else chown right after the step that created it, as root."""
+    made twice); else chown right after the RUN that created it as root."""
     stage = image.final
     node = stage.node(hit.params.get("path", ""))
     created = _instruction(dockerfile, node.line if node is not None else None)
@@ -152,7 +166,7 @@ def mount_owner(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tu
                        "\n".join("\n".join(lines[b.line - 1: b.end_line]) for b in blocks))
         return (*(_removal(lines, b) for b in blocks), *moved) if moved else ()
     run = next((r for r in stage.runs if r.line == created.line), None)
-    if created.keyword not in ("RUN", "COPY", "ADD") or (run is not None and run.user.uid != 0):
+    if run is None or run.user.uid != 0:  # a chown after COPY/ADD could run as a user who may not chown
         return ()
     wrong = [d for d in MOUNT_DIRS if (n := stage.node(d)) is not None and n.line == created.line
              and n.uid is not None and n.uid != PLATFORM_UID]
