@@ -51,6 +51,18 @@ def test_file_above_the_size_limit_is_refused(tmp_path: Path) -> None:
     assert proc.stderr == f"chaimeleon-lint: error: Dockerfile: file is {50 * 1024 * 1024:,} bytes; the limit is {MAX_BYTES:,}\n"
 
 
+@pytest.mark.parametrize("char", ["\U0010fffd", "\U00031860", "\u4e2d", "é"])
+def test_code_points_after_a_brace_are_linted_as_written(tmp_path: Path, char: str) -> None:
+    """Such code points crashed the linter (SIGSEGV in tree-sitter-bash, see test_shell_parser.py);
+    now tree-sitter sees them masked, and the findings still quote the words as written."""
+    (tmp_path / "Dockerfile").write_text(f"FROM debian:12\nRUN mkdir -p /home/chaimeleon/{{{char},datasets}}\n"
+                                         f"RUN sh -c 'mkdir {{{char}}} {{1..{char}}}'\n", encoding="utf-8")
+    proc = run("--format", "json", "--select", "CHL301", "Dockerfile", cwd=tmp_path)
+    assert (proc.returncode, proc.stderr) == (1, "")
+    assert ("CHL301", None, f"/home/chaimeleon/datasets is never created: /home/chaimeleon/{{{char},datasets}} is a "
+                            "literal name, because /bin/sh (dash) does no brace expansion") in findings(proc)
+
+
 def test_directory_without_dockerfile(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "main.py").write_text("print()\n")

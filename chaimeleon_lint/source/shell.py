@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from chaimeleon_lint.source.variables import UNKNOWN, Scope, Value, expand
 
 if TYPE_CHECKING:
-    from tree_sitter import Node, Parser
+    from tree_sitter import Node, Parser, Tree
 
 Word = Value
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
@@ -26,6 +26,10 @@ _MAX_DEPTH = 8
 _DQ_ESCAPE = re.compile(r"\\([\"\\$`\n])")
 _WORD_ESCAPE = re.compile(r"\\(.)", re.S)
 _BRACES = re.compile(r"\{([^{}]*,[^{}]*)\}")
+# tree-sitter-bash 0.25's scanner, looking for a `{1..5}` sequence, calls the C `isdigit` on the
+# code point after `{`, `{12` or `{1..2`; past U+00FF that reads outside glibc's table and can
+# crash the process (SIGSEGV). Such a code point is masked with as many `x` bytes, so offsets hold.
+_ISDIGIT_CRASH = re.compile(rb"(\{[0-9]*(?:\.\.[0-9]*)?)([\xc4-\xf7][\x80-\xbf]*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +93,18 @@ def parse_script(text: str, first_line: int, ctx: ShellContext) -> list[Command]
     """All simple commands a script runs, in order; never raises on bad syntax."""
     if not text.strip():
         return []
-    tree = _parser().parse(text.encode("utf-8", errors="replace"))
-    walker = _Walker(first_line, ctx.home, ctx.bash, dict(ctx.scope), 0)
-    walker.visit(tree.root_node)
+    source = text.encode("utf-8", errors="replace")
+    walker = _Walker(source, first_line, ctx.home, ctx.bash, dict(ctx.scope), 0)
+    walker.visit(_parse(source).root_node)
     return walker.commands
+
+
+def _parse(source: bytes) -> "Tree":
+    """The syntax tree of `source`, parsed with the crash-prone code points masked.
+
+    Node positions are the same in both; node text must be read from `source` (`_Walker.text`).
+    """
+    return _parser().parse(_ISDIGIT_CRASH.sub(lambda m: m[1] + b"x" * len(m[2]), source))
 
 
 def brace_expand(text: str) -> list[str]:
@@ -132,6 +144,7 @@ def echo_output(command: Command) -> Word | None:
 class _Walker:
     """Walks one syntax tree; local state only (its scope and the commands found)."""
 
+    source: bytes
     first_line: int
     home: str | None
     bash: bool
@@ -140,6 +153,10 @@ class _Walker:
     commands: list[Command] = field(default_factory=list)
     conditions: tuple[Command, ...] = ()
     function: str | None = None
+
+    def text(self, node: "Node") -> str:
+        """The node's text in the script as written (the parsed bytes may be masked)."""
+        return self.source[node.start_byte:node.end_byte].decode(errors="replace")
 
     def line(self, node: "Node") -> int:
         return self.first_line + node.start_point[0]
@@ -237,7 +254,7 @@ class _Walker:
         if name is None or body is None:
             return
         outer = self.function
-        self.function = name.text.decode(errors="replace")
+        self.function = self.text(name)
         self.visit(body)
         self.function = outer
 
@@ -247,8 +264,8 @@ class _Walker:
         value = node.child_by_field_name("value")
         if name is not None:
             word = self.word(value) if value is not None else Value("")
-            self.scope[name.text.decode()] = word
-            self.emit((), ((name.text.decode(), word),), (), node)
+            self.scope[self.text(name)] = word
+            self.emit((), ((self.text(name), word),), (), node)
 
     def for_loop(self, node: "Node") -> None:
         var = node.child_by_field_name("variable")
@@ -256,7 +273,7 @@ class _Walker:
         values = [w for child in node.children_by_field_name("value") for w in self.words(child)]
         if var is None or body is None:
             return
-        name = var.text.decode()
+        name = self.text(var)
         for value in values[:_MAX_LOOP] if values else [UNKNOWN]:
             self.scope[name] = value
             self.visit(body)
@@ -320,9 +337,9 @@ class _Walker:
         body = next((c for c in node.named_children if c.type == "heredoc_body"), None)
         if body is None:
             return Value("")
-        quoted = start is not None and start.text[:1] in (b"'", b'"', b"\\")
+        quoted = start is not None and self.text(start)[:1] in ("'", '"', "\\")
         if quoted:
-            return Value(body.text.decode())
+            return Value(self.text(body))
         return self.join(body, body.named_children, keep_text=True)
 
     def command(self, node: "Node", redirects: tuple[Redirect, ...], stdin: Word | None) -> None:
@@ -335,7 +352,7 @@ class _Walker:
                 name = child.child_by_field_name("name")
                 value = child.child_by_field_name("value")
                 if name is not None:
-                    assigns.append((name.text.decode(), self.word(value) if value is not None else Value("")))
+                    assigns.append((self.text(name), self.word(value) if value is not None else Value("")))
             elif child.type == "file_redirect":
                 extra.append(self.redirect(child))
             elif child.type == "herestring_redirect":
@@ -368,23 +385,23 @@ class _Walker:
     def nested(self, script: str, line: int, bash: bool) -> None:
         if self.depth >= _MAX_DEPTH or not script.strip():
             return
-        tree = _parser().parse(script.encode("utf-8", errors="replace"))
-        inner = _Walker(line, self.home, bash, dict(self.scope), self.depth + 1,
+        source = script.encode("utf-8", errors="replace")
+        inner = _Walker(source, line, self.home, bash, dict(self.scope), self.depth + 1,
                         conditions=self.conditions, function=self.function)
-        inner.visit(tree.root_node)
+        inner.visit(_parse(source).root_node)
         self.commands.extend(inner.commands)
 
     # -- words --------------------------------------------------------------------
     def words(self, node: "Node") -> list[Word]:
         """One node may become several words (brace expansion under bash)."""
         word = self.word(node)
-        if self.bash and word.known and node.type in ("concatenation", "word") and "{" in node.text.decode():
+        if self.bash and word.known and node.type in ("concatenation", "word") and "{" in self.text(node):
             return [Value(t) for t in brace_expand(word.text)]
         return [word]
 
     def word(self, node: "Node") -> Word:
         kind = node.type
-        text = node.text.decode(errors="replace")
+        text = self.text(node)
         if kind in ("word", "number"):
             value = Value(_WORD_ESCAPE.sub(r"\1", text))
             return self.tilde(value, text)
@@ -398,7 +415,7 @@ class _Walker:
             parts = [self.word(c) for c in node.named_children]
             joined = Value("".join(p.text for p in parts), all(p.known for p in parts))
             first = node.named_children[0] if node.named_children else None
-            return self.tilde(joined, first.text.decode() if first is not None and first.type == "word" else "")
+            return self.tilde(joined, self.text(first) if first is not None and first.type == "word" else "")
         if kind == "simple_expansion":
             return self.scope.get(text[1:], UNKNOWN)
         if kind == "expansion":
@@ -421,7 +438,7 @@ class _Walker:
 
     def join(self, node: "Node", parts: list["Node"], keep_text: bool) -> Word:
         """A double-quoted string or heredoc body: literal text between expansions."""
-        source = node.text
+        source = self.source
         pieces: list[str] = []
         known = True
         pos = node.start_byte
@@ -431,12 +448,12 @@ class _Walker:
             end -= 1
         for part in parts:
             if part.type in ("simple_expansion", "expansion", "command_substitution", "arithmetic_expansion"):
-                pieces.append(_DQ_ESCAPE.sub(_unescape, source[pos - node.start_byte: part.start_byte - node.start_byte].decode(errors="replace")))
+                pieces.append(_DQ_ESCAPE.sub(_unescape, source[pos:part.start_byte].decode(errors="replace")))
                 value = self.word(part)
                 pieces.append(value.text)
                 known = known and value.known
                 pos = part.end_byte
-        pieces.append(_DQ_ESCAPE.sub(_unescape, source[pos - node.start_byte: end - node.start_byte].decode(errors="replace")))
+        pieces.append(_DQ_ESCAPE.sub(_unescape, source[pos:end].decode(errors="replace")))
         return Value("".join(pieces), known)
 
 
