@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # annotations only: these modules load lazily, when linting s
     from chaimeleon_lint.linter import Options, Result
     from chaimeleon_lint.source.text import Source
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 
 
@@ -112,7 +112,8 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
 
     PATHS are Dockerfiles, directories to search for them, or - for standard input.
     `chaimeleon-lint init [--kind batch|interactive] DIR` writes a new compliant application.
-    Exit codes: 0 no findings at or above the threshold, 1 findings, 2 usage, config or input error.
+    Exit codes: 0 no findings at or above the threshold, 1 findings, 2 usage, config or input error,
+    3 internal error (the file it failed on is named; the others are still reported).
     """
     from chaimeleon_lint import catalogue
 
@@ -252,20 +253,57 @@ def _lint_job(job: _Job, fixing: bool) -> tuple[str, Result]:
     return job.source.text, lint_source(job.source, job.ctx, job.options, cat, checks, job.path)
 
 
+@dataclass(frozen=True)
+class _Failed:
+    """The linter itself failed on a file: a bug of ours, to report; the other files go on."""
+
+    reason: str
+
+
+def _guarded_job(job: _Job, fixing: bool) -> tuple[str, Result] | _Failed:
+    """`_lint_job`, with an exception turned into a report naming where it was raised."""
+    try:
+        return _lint_job(job, fixing)
+    except Exception as exc:  # any bug of ours: one file's report, not a traceback that loses the others
+        import traceback
+
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        return _Failed(f"{type(exc).__name__}: {exc} (at {Path(frame.filename).name}:{frame.lineno})")
+
+
 PARALLEL_FROM = 4
 """Fewer files than this are linted in this process: starting workers would cost more than it saves."""
 
 
-def _lint_all(jobs: list[_Job], fixing: bool, workers: int) -> list[tuple[str, Result]]:
+def _lint_all(jobs: list[_Job], fixing: bool, workers: int) -> list[tuple[str, Result] | _Failed]:
     if workers <= 1 or len(jobs) < PARALLEL_FROM:
-        return [_lint_job(job, fixing) for job in jobs]
+        return [_guarded_job(job, fixing) for job in jobs]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
     from functools import partial
 
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
-        return list(pool.map(partial(_lint_job, fixing=fixing), jobs, chunksize=max(1, len(jobs) // (workers * 8))))
+    done: list[tuple[str, Result] | _Failed] = []
+    try:
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+            done.extend(pool.map(partial(_guarded_job, fixing=fixing), jobs,
+                                 chunksize=max(1, len(jobs) // (workers * 8))))
+    except BrokenProcessPool:  # a worker died (a crash in native code): find the file, keep the rest
+        done.extend(_isolated(job, fixing, context) for job in jobs[len(done):])
+    return done
+
+
+def _isolated(job: _Job, fixing: bool, context: object) -> tuple[str, Result] | _Failed:
+    """One file in a process of its own, so that a file which kills its process is the one named."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    with ProcessPoolExecutor(1, mp_context=context) as pool:  # type: ignore[arg-type]
+        try:
+            return pool.submit(_guarded_job, job, fixing).result()
+        except BrokenProcessPool:
+            return _Failed("the linting process died (a crash in native code, such as the shell parser)")
 
 
 def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str], threshold_name: str | None,
@@ -315,8 +353,14 @@ def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str]
     sources: dict[str, list[str]] = {}
     diffs: list[str] = []
     histories: dict[Path, tuple] = {}  # type: ignore[type-arg]
-    worst = 0
-    for job, (text, result) in zip(jobs, _lint_all(jobs, fixing is not None, workers)):
+    worst, internal = 0, False
+    for job, outcome in zip(jobs, _lint_all(jobs, fixing is not None, workers)):
+        if isinstance(outcome, _Failed):
+            _fail(f"{job.shown}: internal error, the file was not linted: {outcome.reason}. "
+                  "This is a bug in chaimeleon-lint; please report it with this file.")
+            internal = True
+            continue
+        text, result = outcome
         source = job.source
         if text != source.text:
             from chaimeleon_lint.fix.apply import FixError, encode_like, unified_diff, write_atomically
@@ -353,15 +397,17 @@ def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str]
 
     if fixing == "diff":
         click.echo("".join(diffs), nl=False)
-        return status if status == EXIT_ERROR else EXIT_FINDINGS if diffs else EXIT_OK
-    if not results and status == EXIT_ERROR:
-        return status  # every input failed, each with its message: an empty report would only mislead
+        return (EXIT_INTERNAL if internal else status if status == EXIT_ERROR
+                else EXIT_FINDINGS if diffs else EXIT_OK)
+    if not results and (status == EXIT_ERROR or internal):
+        # every input failed, each with its message: an empty report would only mislead
+        return EXIT_INTERNAL if internal else status
     try:
         _report(results, sources, fmt, no_color, quiet, outputs)
     except OSError as exc:
         _fail(f"cannot write report: {exc.strerror or exc}: {exc.filename}")
         return EXIT_ERROR
-    return status if status == EXIT_ERROR else worst
+    return EXIT_INTERNAL if internal else status if status == EXIT_ERROR else worst
 
 
 class _NoEngine(Exception):

@@ -108,3 +108,47 @@ def test_parallel_jobs_give_the_same_report_in_the_same_order(tmp_path: Path) ->
     parallel = run("--format", "json", "--jobs", "2", ".", cwd=tmp_path)
     assert serial.returncode == parallel.returncode == 1
     assert serial.stdout == parallel.stdout and len(json.loads(serial.stdout)["files"]) == 2 * len(EXAMPLES)
+
+
+def _five_dockerfiles(tmp_path: Path) -> list[str]:
+    names = [f"{c}/Dockerfile" for c in "abcde"]
+    for name in names:
+        (tmp_path / name).parent.mkdir()
+        (tmp_path / name).write_text("FROM ubuntu:22.04\nRUN pip install x\n")
+    return names
+
+
+@pytest.mark.parametrize(("jobs", "failure"), [("1", "raise"), ("2", "raise"), ("2", "crash")])
+def test_a_file_the_linter_fails_on_is_named_and_the_others_are_reported(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str, failure: str) -> None:
+    """A bug of ours on one file, an exception or a worker killed by a signal (as a crash in native
+    code would), gives exit 3 and one message naming that file; the other files are still linted."""
+    import faulthandler
+    import os
+    import signal
+
+    from click.testing import CliRunner
+
+    from chaimeleon_lint import cli
+
+    names = _five_dockerfiles(tmp_path)
+    real = cli._lint_job
+
+    def failing(job, fixing):  # type: ignore[no-untyped-def]
+        if job.shown.endswith("c/Dockerfile"):
+            if failure == "crash":
+                faulthandler.disable()  # pytest's, inherited by the worker: no dump for a planned crash
+                os.kill(os.getpid(), signal.SIGSEGV)
+            raise RuntimeError("boom")
+        return real(job, fixing)
+
+    monkeypatch.setattr(cli, "_lint_job", failing)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli.main, ["--format", "json", "--jobs", jobs, *names])
+    assert result.exit_code == 3, result.output
+    reason = ("the linting process died (a crash in native code, such as the shell parser)" if failure == "crash"
+              else "RuntimeError: boom (at test_cli.py:")
+    assert f"chaimeleon-lint: error: c/Dockerfile: internal error, the file was not linted: {reason}" in result.stderr
+    assert "Traceback" not in result.output
+    linted = [f["path"] for f in json.loads(result.stdout)["files"]]
+    assert linted == [name for name in names if name != "c/Dockerfile"]
