@@ -7,18 +7,17 @@ import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from chaimeleon_lint.findings import Severity
 
 
-@dataclass(frozen=True, slots=True)
-class Variant:
+class Variant(NamedTuple):
     severity: Severity
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class Example:
+class Example(NamedTuple):
     verdict: str  # "bad" or "good"
     dockerfile: str
     lines: tuple[int | None, ...]
@@ -28,8 +27,7 @@ class Example:
     before: str | None  # history examples: the Dockerfile at the git ref
 
 
-@dataclass(frozen=True, slots=True)
-class RuleSpec:
+class RuleSpec(NamedTuple):
     id: str
     slug: str
     severity: Severity

@@ -7,9 +7,8 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
@@ -177,8 +176,7 @@ def entry() -> None:
         main()
 
 
-@dataclass(frozen=True, slots=True)
-class BuildRequest:
+class BuildRequest(NamedTuple):
     """What the user asked of the build phase on the command line."""
 
     engine: str | None
@@ -191,8 +189,7 @@ class BuildRequest:
     force: bool
 
 
-@dataclass(frozen=True, slots=True)
-class _Job:
+class _Job(NamedTuple):
     """One Dockerfile, read and decoded, with the options its configuration gives."""
 
     shown: str
@@ -253,8 +250,7 @@ def _lint_job(job: _Job, fixing: bool) -> tuple[str, Result]:
     return job.source.text, lint_source(job.source, job.ctx, job.options, cat, checks, job.path)
 
 
-@dataclass(frozen=True)
-class _Failed:
+class _Failed(NamedTuple):
     """The linter itself failed on a file: a bug of ours, to report; the other files go on."""
 
     reason: str

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from chaimeleon_lint.findings import Severity
 
@@ -20,8 +19,7 @@ class ConfigError(Exception):
         super().__init__(f"{path}: {key}: {message}")
 
 
-@dataclass(frozen=True, slots=True)
-class Config:
+class Config(NamedTuple):
     path: Path | None = None
     ignore: tuple[str, ...] = ()
     severity: tuple[tuple[str, Severity], ...] = ()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Severity(enum.IntEnum):
@@ -27,8 +27,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
     """1-based, inclusive line range in the file a finding is about."""
 
     line: int
@@ -39,8 +38,7 @@ class Span:
         return cls(line, line)
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Edit:
+class Edit(NamedTuple):
     """Replace the text from (line, column) up to (end_line, end_column) of the Dockerfile.
 
     Lines and columns are 1-based, columns count characters, the end is exclusive: an insertion
@@ -69,8 +67,7 @@ class Hit:
     subject: object = None
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """A rendered result, ready for any reporter."""
 
     rule: str

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from chaimeleon_lint.catalogue import Catalogue
 from chaimeleon_lint.checks import CheckFn
@@ -32,8 +32,7 @@ class Options:
     kind: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Suppressed:
+class Suppressed(NamedTuple):
     """Rules the Dockerfile's pragmas switch off, resolved to ids: for the file, or for line spans."""
 
     file: frozenset[str] = frozenset()
@@ -44,8 +43,7 @@ class Suppressed:
             start <= line <= end and rule in rules for start, end, rules in self.spans))
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):
     path: str
     context: str | None
     findings: tuple[Finding, ...]
@@ -157,5 +155,5 @@ def with_hits(result: Result, hits: Sequence[tuple[str, Hit]], notes: Sequence[s
         finding = _finding(rule, hit, catalogue, result.path, options)
         if finding is not None:
             findings.append(finding)
-    return dataclasses.replace(result, findings=tuple(sorted(findings, key=Finding.sort_key)),
-                               notes=result.notes + tuple(notes), built=result.built if built is None else built)
+    return result._replace(findings=tuple(sorted(findings, key=Finding.sort_key)),
+                           notes=result.notes + tuple(notes), built=result.built if built is None else built)

@@ -11,29 +11,26 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 LABEL = "chaimeleon-lint.session"
 LIMITS = ("--memory", "4g", "--cpus", "2", "--pids-limit", "512")
 SAFETY = ("--cap-drop", "ALL", "--security-opt", "no-new-privileges")
 
 
-@dataclass(frozen=True, slots=True)
-class Mount:
+class Mount(NamedTuple):
     source: str
     target: str
     read_only: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Completed:
+class Completed(NamedTuple):
     returncode: int  # -1: timed out
     stdout: str
     stderr: str
 
 
-@dataclass(frozen=True, slots=True)
-class Engine:
+class Engine(NamedTuple):
     argv: tuple[str, ...]  # ("docker",), ("podman",) or ("podman", "--remote")
 
     @property

@@ -12,8 +12,7 @@ import json
 import re
 import tarfile
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import IO
+from typing import IO, NamedTuple
 
 CACHE_PATHS = (
     re.compile(r"^root/\.cache/pip/"), re.compile(r"^home/[^/]+/\.cache/pip/"),
@@ -25,8 +24,7 @@ _CACHE_NAMES = ("pip cache", "pip cache", "apt lists", "poetry cache", "conda pa
 _MAX_JSON = 8 * 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class LayerCache:
+class LayerCache(NamedTuple):
     created_by: str  # the history entry that made the layer
     cache: str  # which cache
     path: str  # its top folder in the image

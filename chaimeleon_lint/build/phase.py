@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from chaimeleon_lint.build.dataset import write_dataset
 from chaimeleon_lint.build.engine import Engine, Mount
@@ -43,8 +44,7 @@ class EngineUnavailable(Exception):
     """The user asked for the build phase and no engine answered."""
 
 
-@dataclass(frozen=True, slots=True)
-class BuildOptions:
+class BuildOptions(NamedTuple):
     engine: str | None = None
     build_args: tuple[str, ...] = ()
     target: str | None = None

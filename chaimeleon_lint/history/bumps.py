@@ -8,8 +8,8 @@ repository like the platform's own (ubuntu-python → -tensorflow → -desktop �
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from chaimeleon_lint.discovery import is_dockerfile
 from chaimeleon_lint.findings import Hit, Span
@@ -23,8 +23,7 @@ from chaimeleon_lint.source.variables import Value
 RULE = "CHL105"
 
 
-@dataclass(frozen=True, slots=True)
-class Declared:
+class Declared(NamedTuple):
     """What a Dockerfile says about its image: name, version (and its line), and the images it starts FROM."""
 
     name: str | None
@@ -33,8 +32,7 @@ class Declared:
     bases: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Sibling:
+class Sibling(NamedTuple):
     path: str  # the Dockerfile, from the repository root
     now: Declared
     then: Declared | None  # None: the Dockerfile did not exist at the ref

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 _TIMEOUT = 60
 
@@ -26,8 +26,7 @@ def _git(cwd: Path, *args: str) -> str:
     return proc.stdout
 
 
-@dataclass(frozen=True, slots=True)
-class Repo:
+class Repo(NamedTuple):
     root: Path
 
     @classmethod

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from urllib.parse import urlsplit
+from typing import NamedTuple
 
 from chaimeleon_lint.model.effects.common import Invocation, getopt, unwrap
 from chaimeleon_lint.model.effects.packages import PYTHON, classify, pip_argv
@@ -59,8 +59,7 @@ _HUB_LOADERS = (  # (name or ".suffix", index and keyword of the hub id)
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Download:
+class Download(NamedTuple):
     what: str  # the program or call, as a reviewer would name it
     line: int
     certain: bool  # False: the address is only known at run time

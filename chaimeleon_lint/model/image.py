@@ -5,8 +5,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from chaimeleon_lint.model.effects.common import under
 from chaimeleon_lint.model.effects.modes import apply_mode
@@ -27,8 +26,7 @@ MOUNT_DIRS = tuple(f"{PLATFORM_HOME}/{d}" for d in ("datasets", "persistent-home
 DATASETS_DIR = MOUNT_DIRS[0]
 
 
-@dataclass(frozen=True, slots=True)
-class Account:
+class Account(NamedTuple):
     """A user; uid/gid None when the Dockerfile leaves them to the base image or a variable."""
 
     name: str
@@ -57,8 +55,7 @@ def find_account(accounts: Iterable[Account], spelled: str) -> Account | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class UserState:
+class UserState(NamedTuple):
     """The current USER: as written, and resolved to ids where the model can tell."""
 
     spelled: str
@@ -74,8 +71,7 @@ class UserState:
 ROOT = UserState("root", 0, 0, None)
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(NamedTuple):
     """A file or directory the Dockerfile created or changed."""
 
     path: str
@@ -89,8 +85,7 @@ class Node:
     content: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TreeCopy:
+class TreeCopy(NamedTuple):
     """A directory copied from the context; its files are looked up lazily, never listed."""
 
     dest: str
@@ -101,8 +96,7 @@ class TreeCopy:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
-class TreeChange:
+class TreeChange(NamedTuple):
     """A recursive chown/chmod that reaches into copied trees."""
 
     prefix: str
@@ -142,14 +136,12 @@ def find_node(path: str, nodes: dict[str, Node], trees: Iterable[TreeCopy | Tree
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class Label:
+class Label(NamedTuple):
     value: Value
     line: int
 
 
-@dataclass(frozen=True, slots=True)
-class Launch:
+class Launch(NamedTuple):
     """ENTRYPOINT or CMD: exec form argv, or the shell form's parsed commands."""
 
     exec_form: tuple[str, ...] | None
@@ -164,8 +156,7 @@ class Launch:
         return self.exec_form if self.exec_form is not None else ("/bin/sh", "-c", self.text)
 
 
-@dataclass(frozen=True, slots=True)
-class Install:
+class Install(NamedTuple):
     """One package-manager call: `manager` apt/pip/conda/poetry/apk/yum; `action` install/update/..."""
 
     manager: str
@@ -176,8 +167,7 @@ class Install:
     program: str  # the package manager as called, once sudo/env are peeled off
 
 
-@dataclass(frozen=True, slots=True)
-class Write:
+class Write(NamedTuple):
     """A change to the file system by a RUN, with who did it and who owned the place."""
 
     path: str
@@ -188,8 +178,7 @@ class Write:
     copied: bool  # the node was created by ADD/COPY
 
 
-@dataclass(frozen=True, slots=True)
-class Run:
+class Run(NamedTuple):
     """A RUN: its commands, the user it ran as, and what it removed."""
 
     line: int
@@ -204,8 +193,7 @@ class Run:
     apt_no_recommends: bool  # an apt config written before this RUN turns recommends off
 
 
-@dataclass(frozen=True, slots=True)
-class SudoGrant:
+class SudoGrant(NamedTuple):
     """Sudo rights: membership of an admin group, or a sudoers line."""
 
     who: str  # user name, or %group for a sudoers group line
@@ -215,15 +203,13 @@ class SudoGrant:
     path: str | None = None  # a context file when the sudoers line comes from one
 
 
-@dataclass(frozen=True, slots=True)
-class Password:
+class Password(NamedTuple):
     user: str
     line: int
     fixed: bool  # a literal (known) password, not one computed at build time
 
 
-@dataclass(frozen=True, slots=True)
-class Stage:
+class Stage(NamedTuple):
     index: int
     name: str | None
     base: Value
@@ -276,16 +262,14 @@ class Stage:
         return next((a for a in reversed(self.accounts) if a.uid == PLATFORM_UID), None)
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """One link of a start-up chain: a line of the Dockerfile (path None) or of a context file."""
 
     path: str | None
     line: int
 
 
-@dataclass(frozen=True, slots=True)
-class Script:
+class Script(NamedTuple):
     """A context file that runs at start-up.
 
     `commands` are the shell commands it runs (for Python, those its subprocess calls run; for a
@@ -305,8 +289,7 @@ class Script:
         return tuple((s.path, s.line) for s in self.via) + ((self.context_path, line),)
 
 
-@dataclass(frozen=True, slots=True)
-class Missing:
+class Missing(NamedTuple):
     """The script ENTRYPOINT/CMD runs, when it is not a file of the context."""
 
     path: str
@@ -314,8 +297,7 @@ class Missing:
     created: int | None  # the Dockerfile line that creates it; None: the base image
 
 
-@dataclass(frozen=True, slots=True)
-class Startup:
+class Startup(NamedTuple):
     """What runs when the container starts: the launch itself, and the context files it reaches."""
 
     launch: tuple[Command, ...] = ()
@@ -324,14 +306,13 @@ class Startup:
     missing: Missing | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Image:
+class Image(NamedTuple):
     stages: tuple[Stage, ...]
     kind: str  # "batch" or "interactive"
     kind_line: int | None  # what made it interactive (None: the user said so, or batch)
     problems: tuple[tuple[int, str], ...]  # syntax problems, for CHL901
     license: str | None  # redistributable licence found near the context
-    startup: Startup = field(default_factory=Startup)
+    startup: Startup = Startup()
 
     @property
     def final(self) -> Stage:

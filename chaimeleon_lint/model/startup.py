@@ -16,6 +16,7 @@ import shlex
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from chaimeleon_lint.model.effects.common import absolute, getopt, under, unwrap
 from chaimeleon_lint.model.effects.packages import PYTHON
@@ -36,8 +37,7 @@ _ARGV_CALLS = frozenset({"subprocess.run", "subprocess.call", "subprocess.check_
                          "subprocess.Popen", "os.execv", "os.execvp", "os.spawnv", "os.spawnvp"})
 
 
-@dataclass(frozen=True, slots=True)
-class _Target:
+class _Target(NamedTuple):
     """A file to look into: `how` is shell, python, module, supervisor or auto (decide by content)."""
 
     path: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chaimeleon_lint.source.shell import SHELLS
 
@@ -27,8 +27,7 @@ _HEREDOC_NAME = re.compile(r"(-?)\s*(?:\"([^\"\s]+)\"|'([^'\s]+)'|([A-Za-z_][A-Z
 _TOKEN = re.compile(r"(\S+)\s*")
 
 
-@dataclass(frozen=True, slots=True)
-class Heredoc:
+class Heredoc(NamedTuple):
     """A here-document; `line` is its first body line, `end_line` its terminator's line."""
 
     name: str
@@ -39,8 +38,7 @@ class Heredoc:
     expands: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Instruction:
+class Instruction(NamedTuple):
     keyword: str
     line: int
     end_line: int
@@ -61,20 +59,17 @@ class Instruction:
         return found
 
 
-@dataclass(frozen=True, slots=True)
-class Comment:
+class Comment(NamedTuple):
     line: int
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     line: int
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class Dockerfile:
+class Dockerfile(NamedTuple):
     instructions: tuple[Instruction, ...]
     comments: tuple[Comment, ...]
     problems: tuple[Problem, ...]

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chaimeleon_lint.source.dockerfile import Dockerfile
 
 _PRAGMA = re.compile(r"^chaimeleon-lint:\s*(ignore|file-ignore)\s*=\s*([\w\s,-]+?)\s*$", re.I)
 
 
-@dataclass(frozen=True, slots=True)
-class Suppressions:
+class Suppressions(NamedTuple):
     """Which names are ignored where; names are as written (ids or slugs), resolved by the linter."""
 
     file: frozenset[str]

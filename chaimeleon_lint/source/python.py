@@ -8,8 +8,7 @@ literals (strings, numbers, booleans, lists of strings), otherwise they are OPAQ
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
-from typing import Union
+from typing import NamedTuple, Union
 
 
 class _Opaque:
@@ -26,8 +25,7 @@ Literal = Union[str, int, float, bool, None, tuple[Union[str, _Opaque], ...], _O
 _KNOWN_NAMES = {"sys.executable": "python3"}
 
 
-@dataclass(frozen=True, slots=True)
-class PyImport:
+class PyImport(NamedTuple):
     """`import a.b` (names empty) or `from ..a import x, y` (level 2)."""
 
     module: str
@@ -36,8 +34,7 @@ class PyImport:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
-class PyCall:
+class PyCall(NamedTuple):
     name: str  # dotted, through aliases: "transformers.AutoModel.from_pretrained"
     line: int
     args: tuple[Literal, ...]
@@ -53,8 +50,7 @@ class PyCall:
         return self.keyword(name)
 
 
-@dataclass(frozen=True, slots=True)
-class PyModule:
+class PyModule(NamedTuple):
     imports: tuple[PyImport, ...]
     calls: tuple[PyCall, ...]
 

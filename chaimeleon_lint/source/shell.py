@@ -8,11 +8,10 @@ word lists) and function bodies. Brace expansion is done only under bash: dash, 
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from chaimeleon_lint.source.variables import UNKNOWN, Scope, Value, expand
 
@@ -32,14 +31,12 @@ _BRACES = re.compile(r"\{([^{}]*,[^{}]*)\}")
 _ISDIGIT_CRASH = re.compile(rb"(\{[0-9]*(?:\.\.[0-9]*)?)([\xc4-\xf7][\x80-\xbf]*)")
 
 
-@dataclass(frozen=True, slots=True)
-class Redirect:
+class Redirect(NamedTuple):
     op: str
     target: Word | None
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
+class Command(NamedTuple):
     """One simple command after expansion; `stdin` is the text fed to it when we can tell.
 
     `conditions` are the commands whose success it runs under (an `if`/`elif`/`while` test, the
@@ -67,12 +64,11 @@ class Command:
         return [w.text for w in self.argv[1:]]
 
     def with_redirects(self, extra: tuple[Redirect, ...], stdin: Word | None) -> "Command":
-        return dataclasses.replace(self, redirects=self.redirects + extra,
-                                   stdin=stdin if stdin is not None else self.stdin)
+        return self._replace(redirects=self.redirects + extra,
+                             stdin=stdin if stdin is not None else self.stdin)
 
 
-@dataclass(frozen=True, slots=True)
-class ShellContext:
+class ShellContext(NamedTuple):
     """What the shell knows before it starts: variables, the user's home, bash or not."""
 
     scope: Scope

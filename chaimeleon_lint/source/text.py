@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 MAX_BYTES = 16 * 1024 * 1024
 """Larger inputs are refused: no real Dockerfile comes near this, and it bounds memory and time."""
@@ -22,8 +22,7 @@ class InputError(Exception):
         return f"{where}: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     """Decoded text with `\\n` line ends; `notes` says what decoding had to repair."""
 
     path: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from chaimeleon_lint.source.shell import Command, Word
 
@@ -26,8 +26,7 @@ _WRAPPERS: dict[str, tuple[str, frozenset[str]]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Options:
+class Options(NamedTuple):
     """Parsed options: name (without dashes) → values in order, and the operands."""
 
     values: dict[str, list[Word]]
@@ -80,8 +79,7 @@ def getopt(args: list[Word] | tuple[Word, ...], short_values: str = "", long_val
     return Options(values, operands)
 
 
-@dataclass(frozen=True, slots=True)
-class Invocation:
+class Invocation(NamedTuple):
     """The program a command really runs once wrappers are peeled off."""
 
     argv: tuple[Word, ...]
