@@ -51,6 +51,7 @@ class Result(NamedTuple):
     kind: str = "batch"  # batch or interactive, as detected or configured
     built: bool = False  # the build phase built and tested the image (its CHL8xx rules ran)
     suppressed: Suppressed = Suppressed()  # kept for the findings of later phases (build, history)
+    anchor: int | None = None  # the final stage's FROM: the line for whole-image findings where one is required
 
 
 def display_path(path: Path) -> str:
@@ -97,7 +98,8 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
                 findings.append(finding)
     notes = source.notes + (context.problems if context else ())
     return Result(source.path, display_path(context_dir) if context_dir else None,
-                  tuple(sorted(findings, key=Finding.sort_key)), notes, image.kind, suppressed=suppressed)
+                  tuple(sorted(findings, key=Finding.sort_key)), notes, image.kind, suppressed=suppressed,
+                  anchor=image.final.from_line if image.stages else None)
 
 
 def _wanted(rule: str, options: Options, catalogue: Catalogue) -> bool:

@@ -65,12 +65,27 @@ def test_sarif_results_are_the_findings_with_rule_metadata_from_rules(outputs: d
         assert descriptor["defaultConfiguration"]["level"] == _LEVEL[spec.severity.label]
         assert descriptor["helpUri"].endswith(f"/docs/rules.md#{spec.id.lower()}-{spec.slug}")
     got = sorted((r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-                  r["locations"][0]["physicalLocation"].get("region", {}).get("startLine"), r["level"])
+                  r["locations"][0]["physicalLocation"]["region"]["startLine"], r["level"],
+                  r.get("properties", {}).get("wholeImage", False))
                  for r in run_["results"])
-    want = sorted((f["rule"], f["path"], f["line"], _LEVEL[f["severity"]]) for f in outputs["json"]["findings"])
+    lines = (ROOT / "examples" / outputs["name"] / "Dockerfile").read_text().splitlines()
+    final_from = max(n for n, line in enumerate(lines, 1) if line.upper().startswith("FROM "))
+    want = sorted((f["rule"], f["path"], f["line"] or final_from, _LEVEL[f["severity"]], f["line"] is None)
+                  for f in outputs["json"]["findings"])
     assert got == want
     for result in run_["results"]:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+
+
+def test_sarif_whole_image_findings_point_at_the_final_from(tmp_path: Path) -> None:
+    """Code scanning shows a result only with a region: a whole-image finding gets the FROM line of
+    the stage that is the image, in the Dockerfile and not in a context file."""
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11 AS build\nRUN pip wheel x\n\n"
+                                         "FROM ubuntu:22.04\nLABEL name=\"x\" version=\"1\"\nRUN pip install x\n")
+    report = json.loads(run("--format", "sarif", "--select", "CHL104,CHL203,CHL501", ".", cwd=tmp_path).stdout)
+    got = sorted((r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"],
+                  r.get("properties", {}).get("wholeImage", False)) for r in report["runs"][0]["results"])
+    assert got == [("CHL104", 4, True), ("CHL203", 4, True), ("CHL501", 6, False)]
 
 
 def test_sarif_fixes_are_the_autofix_edits() -> None:

@@ -51,11 +51,9 @@ def _descriptor(spec: RuleSpec, catalogue: Catalogue, docs: str | None) -> dict:
     return descriptor
 
 
-def _location(path: str, line: int | None, end_line: int | None) -> dict:
-    physical: dict = {"artifactLocation": {"uri": Path(path).as_posix(), "uriBaseId": _ROOT}}
-    if line:
-        physical["region"] = {"startLine": line, "endLine": end_line or line}
-    return {"physicalLocation": physical}
+def _location(path: str, line: int, end_line: int | None) -> dict:
+    return {"physicalLocation": {"artifactLocation": {"uri": Path(path).as_posix(), "uriBaseId": _ROOT},
+                                 "region": {"startLine": line, "endLine": end_line or line}}}
 
 
 def _replacement(edit: Edit) -> dict:
@@ -64,14 +62,20 @@ def _replacement(edit: Edit) -> dict:
             "insertedContent": {"text": edit.text}}
 
 
-def _result(finding: Finding, index: int) -> dict:
+def _result(finding: Finding, index: int, anchor: int | None) -> dict:
+    """A finding about the whole image points at the final FROM (line 1 without one): code scanning
+    needs a region to show a result (GitHub's SARIF rule GH1003), and that line begins the image."""
+    whole = finding.line is None
     result = {
         "ruleId": finding.rule,
         "ruleIndex": index,
         "level": _LEVEL[finding.severity],
         "message": {"text": f"{finding.message}. Fix: {finding.fix}"},
-        "locations": [_location(finding.path, finding.line, finding.end_line)],
+        "locations": [_location(finding.path, anchor or 1, None) if whole
+                      else _location(finding.path, finding.line, finding.end_line)],
     }
+    if whole:
+        result["properties"] = {"wholeImage": True}
     if finding.via:
         result["relatedLocations"] = [
             {"id": n, "message": {"text": "started from here" if n == 0 else "which runs"}, **_location(p, line, line)}
@@ -96,7 +100,8 @@ def render(results: Sequence[Result], catalogue: Catalogue, root: Path | None = 
         "tool": {"driver": driver},
         "originalUriBaseIds": {_ROOT: {"uri": (root or Path.cwd()).resolve().as_uri() + "/"}},
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notes}],
-        "results": [_result(f, index[f.rule]) for r in results for f in r.findings],
+        "results": [_result(f, index[f.rule], r.anchor if f.path == r.path else None)
+                    for r in results for f in r.findings],
     }
     document = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
