@@ -158,3 +158,23 @@ def test_ci_examples_run_and_write_what_they_publish(tmp_path: Path, name: str) 
     published = re.findall(r"(chaimeleon-lint\.(?:sarif|md))", text)
     assert published and all((tmp_path / p).stat().st_size > 0 for p in published)
     assert json.loads((tmp_path / "chaimeleon-lint.sarif").read_text())["version"] == "2.1.0"
+
+
+def test_json_edits_are_what_fix_applies(tmp_path: Path) -> None:
+    """An editor applying the JSON report's edits (each distinct edit once, last first) gets the
+    file --fix writes, where one round of fixes suffices, as for the noncompliant example."""
+    for source in (ROOT / "examples" / "noncompliant").iterdir():
+        if source.is_file():
+            (tmp_path / source.name).write_bytes(source.read_bytes())
+    report = json.loads(run("--format", "json", ".", cwd=tmp_path).stdout)
+    jsonschema.validate(report, json.loads((ROOT / "chaimeleon_lint" / "schemas" / "report.schema.json").read_text()))
+    edits = sorted({tuple(e.values()) for f in report["findings"] for e in f["edits"]}, reverse=True)
+    assert len(edits) == 5
+    lines = (tmp_path / "Dockerfile").read_text().splitlines(keepends=True)
+    for line, column, end_line, end_column, text in edits:
+        start = sum(len(x) for x in lines[:line - 1]) + column - 1
+        end = sum(len(x) for x in lines[:end_line - 1]) + end_column - 1
+        joined = "".join(lines)
+        lines = (joined[:start] + text + joined[end:]).splitlines(keepends=True)
+    assert run("--fix", "Dockerfile", cwd=tmp_path).returncode in (0, 1)
+    assert "".join(lines) == (tmp_path / "Dockerfile").read_text()

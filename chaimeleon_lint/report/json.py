@@ -18,7 +18,8 @@ def render(results: Sequence[Result]) -> str:
         "findings": [
             {"rule": f.rule, "slug": f.slug, "severity": f.severity.label, "path": f.path, "line": f.line,
              "end_line": f.end_line, "message": f.message, "fix": f.fix,
-             "via": [{"path": path, "line": line} for path, line in f.via]}
+             "via": [{"path": path, "line": line} for path, line in f.via],
+             "edits": [e._asdict() for e in f.edits]}
             for r in results for f in r.findings
         ],
         "summary": summary(results),
