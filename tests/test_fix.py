@@ -50,6 +50,11 @@ CASES = [
      "/home/chaimeleon/persistent-shared-folder && apt-get clean\nRUN chown chaimeleon:chaimeleon "
      "/home/chaimeleon/datasets /home/chaimeleon/persistent-home /home/chaimeleon/persistent-shared-folder\n"
      "USER chaimeleon\n"),
+    ("CHL302", "COPY <<EOF /home/chaimeleon/datasets/README\nhello\nEOF\nUSER chaimeleon\n",
+     "COPY --chown=chaimeleon:chaimeleon <<EOF /home/chaimeleon/datasets/README\nhello\nEOF\nUSER chaimeleon\n"),
+    ("CHL302", "  add --link <<EOF /home/chaimeleon/persistent-home/x\nhello\nEOF\nUSER chaimeleon\n",
+     "  add --chown=chaimeleon:chaimeleon --link <<EOF /home/chaimeleon/persistent-home/x\nhello\nEOF\n"
+     "USER chaimeleon\n"),
     ("CHL602", "ENTRYPOINT python3 /app/main.py --in '/data x'\n",
      "ENTRYPOINT [\"python3\", \"/app/main.py\", \"--in\", \"/data x\"]\n"),
     ("CHL602", "  entrypoint exec /app/run.sh\n", "  entrypoint [\"/app/run.sh\"]\n"),
@@ -68,6 +73,7 @@ UNSAFE = [
     ("CHL203", "WORKDIR /tmp \\\n"),  # a USER appended here would continue the WORKDIR
     ("CHL203", "RUN cat <<EOF\necho\n"),  # ... or become part of the unterminated heredoc
     ("CHL501", "RUN pip install x \\\nUSER chaimeleon\n"),  # a continuation that swallows an instruction
+    ("CHL302", "COPY --chown=root <<EOF /home/chaimeleon/datasets/x\nhi\nEOF\nUSER chaimeleon\n"),  # chowned on purpose
 ]
 
 
@@ -102,6 +108,15 @@ def test_no_fix_where_it_would_be_wrong(tmp_path: Path, rule: str, before: str) 
     findings = [f for f in _lint(path, rule).findings if f.rule == rule]
     assert findings and all(not f.edits for f in findings)
     assert _fix(path, rule) == USER + before
+
+
+def test_copy_chown_uses_ids_when_the_account_is_created_later(tmp_path: Path) -> None:
+    """`--chown=chaimeleon` before the useradd would fail the build: the name does not resolve yet."""
+    path = tmp_path / "Dockerfile"
+    later = "RUN groupadd -g 1000 chaimeleon && useradd -m -u 1000 -g 1000 chaimeleon\nUSER chaimeleon\n"
+    path.write_text("FROM ubuntu:22.04\nCOPY <<EOF /home/chaimeleon/datasets/README\nhi\nEOF\n" + later)
+    assert _fix(path, "CHL302") == ("FROM ubuntu:22.04\nCOPY --chown=1000:1000 <<EOF /home/chaimeleon/datasets/README\n"
+                                    "hi\nEOF\n" + later)
 
 
 def test_fixes_chain_across_rules_and_noncompliant_example_loses_every_fixable_finding(tmp_path: Path) -> None:

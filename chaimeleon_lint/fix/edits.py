@@ -157,6 +157,8 @@ def mount_owner(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tu
     owner = _owner(stage)
     if created is None or owner is None:
         return ()
+    if created.keyword in ("COPY", "ADD"):
+        return _chown_flag(created, stage, owner, dockerfile)
     switch = _user_switch(image, dockerfile)
     lines = dockerfile.lines
     blocks = [i for r in stage.runs if switch is not None and stage.from_line < r.line < switch.line
@@ -171,6 +173,23 @@ def mount_owner(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tu
     wrong = [d for d in MOUNT_DIRS if (n := stage.node(d)) is not None and n.line == created.line
              and n.uid is not None and n.uid != PLATFORM_UID]
     return _after(dockerfile, created.end_line, f"RUN chown {owner} " + " ".join(wrong))
+
+
+def _chown_flag(created: Instruction, stage: Stage, owner: str, dockerfile: Dockerfile) -> tuple[Edit, ...]:
+    """`COPY --chown=...` for a mount directory a COPY/ADD made as root: the flag also owns the
+    directories it creates. Names only if the account exists by then (else the build fails to
+    resolve them), ids otherwise; nothing when the instruction already chowns to someone else."""
+    if created.flag("chown") is not None:
+        return ()
+    account = stage.platform_account()
+    if account is None or account.line is not None and account.line > created.line:
+        owner = f"{PLATFORM_UID}:{PLATFORM_GID}"
+    text = dockerfile.lines[created.line - 1]
+    start = len(text) - len(text.lstrip())
+    if text[start:start + len(created.keyword)].upper() != created.keyword:
+        return ()
+    column = start + len(created.keyword) + 1
+    return (Edit(created.line, column, created.line, column, f" --chown={owner}"),)
 
 
 def exec_entrypoint(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tuple[Edit, ...]:
