@@ -28,11 +28,13 @@ DOCKERFILE = parse("FROM debian:bookworm\nLABEL name=x\nRUN apt-get update\nUSER
 def test_podman_commands_are_safe_and_complete() -> None:
     podman = Engine(("podman", "--remote"))
     args = podman.command(*podman.run_args("img", "c1", "s1", entrypoint="/bin/sh", command=["x"],
-                                           mounts=[Mount("/d", "/in", True)], dns_sentinel=True))
+                                           mounts=[Mount("/d", "/in", True)], resolver="/s/resolv.conf"))
     assert args[:3] == ["podman", "--remote", "run"]
     for flag in ("--network", "none", "--cap-drop", "ALL", "no-new-privileges", "--pids-limit", "--memory", "--rm",
-                 f"{LABEL}=s1", "--dns", "127.0.0.1", "type=bind,source=/d,target=/in,readonly"):
+                 f"{LABEL}=s1", "type=bind,source=/s/resolv.conf,target=/etc/resolv.conf,readonly",
+                 "type=bind,source=/d,target=/in,readonly"):
         assert flag in args
+    assert "--dns" not in args  # podman refuses it with --network none
     assert "--privileged" not in args and not any("docker.sock" in a for a in args)
     assert args[-2:] == ["img", "x"]
     build = podman.build_args("Dockerfile", "ctx", "t", "s1", ["A=1"], "final")
@@ -45,6 +47,12 @@ def test_failing_line_from_either_builder() -> None:
     assert failing_line(classic, DOCKERFILE) == 5
     buildkit = ["#6 [3/3] RUN false", "Dockerfile:5", "--------------------", "ERROR: failed to solve"]
     assert failing_line(buildkit, DOCKERFILE) == 5
+    buildah = ["STEP 1/5: FROM debian:bookworm", "STEP 5/5: RUN false",
+               'error building at STEP "RUN false": while running runtime: exit status 1']
+    assert failing_line(buildah, DOCKERFILE) == 5
+    two_stages = parse("FROM a AS build\nRUN make\n\nFROM b\nCOPY --from=build /x /x\nRUN false\n")
+    assert failing_line(["[1/2] STEP 2/2: RUN make", "[2/2] STEP 1/3: FROM b", "[2/2] STEP 3/3: RUN false",
+                         "Error: building at STEP \"RUN false\""], two_stages) == 6
     assert failing_line(["network unreachable"], DOCKERFILE) is None
 
 
@@ -103,18 +111,21 @@ def test_saved_layers_name_the_cache_and_its_layer() -> None:
 # -- with a real engine ----------------------------------------------------------------------
 ENGINE = detect()
 needs_engine = pytest.mark.skipif(ENGINE is None, reason="no container engine answers (run .ci/engine to start one)")
+ENGINES = [e for e in (detect("docker"), detect("podman")) if e is not None]  # every one that answers
 BUILD_EXAMPLES = [(spec.id, example) for spec in catalogue.load().rules.values() if spec.phase == "build"
                   for example in spec.examples]
 
 
 @needs_engine
+@pytest.mark.parametrize("engine", ENGINES, ids=[e.name for e in ENGINES])
 @pytest.mark.parametrize("rule_id,example", BUILD_EXAMPLES, ids=[f"{r}-{e.verdict}" for r, e in BUILD_EXAMPLES])
-def test_build_example_on_a_real_engine(tmp_path: Path, rule_id: str, example: catalogue.Example) -> None:
+def test_build_example_on_a_real_engine(tmp_path: Path, rule_id: str, example: catalogue.Example,
+                                        engine: Engine) -> None:
     for name, content in example.files:
         (tmp_path / name).write_text(content)
     (tmp_path / "Dockerfile").write_text(example.dockerfile)
     options = BuildOptions(smoke_args=example.smoke_args, smoke_timeout=120, service_timeout=15)
-    outcome = run_phase(ENGINE, tmp_path / "Dockerfile", tmp_path, parse(example.dockerfile),  # type: ignore[arg-type]
+    outcome = run_phase(engine, tmp_path / "Dockerfile", tmp_path, parse(example.dockerfile),
                         example.kind or "batch", options, lambda _: None)
     found = {}
     for rule, hit in outcome.hits:
@@ -124,7 +135,7 @@ def test_build_example_on_a_real_engine(tmp_path: Path, rule_id: str, example: c
     else:
         assert found == {}, outcome.hits
     assert outcome.containers <= 2
-    leftovers = subprocess.run([*ENGINE.argv, "ps", "-aq", "--filter", f"label={LABEL}"],  # type: ignore[union-attr]
+    leftovers = subprocess.run([*engine.argv, "ps", "-aq", "--filter", f"label={LABEL}"],
                                capture_output=True, text=True).stdout.split()
     assert leftovers == []
 

@@ -65,12 +65,18 @@ class Engine(NamedTuple):
 
     def run_args(self, image: str, name: str, session: str, *, entrypoint: str | None = None,
                  command: Sequence[str] = (), mounts: Sequence[Mount] = (), user: str | None = None,
-                 detach: bool = False, dns_sentinel: bool = False) -> list[str]:
-        """A `run` with no network, no capabilities, and bounded memory, CPU and processes."""
+                 detach: bool = False, resolver: str | None = None) -> list[str]:
+        """A `run` with no network, no capabilities, and bounded memory, CPU and processes.
+
+        `resolver` is a host file to mount as /etc/resolv.conf, for the network sentinel that
+        answers on port 53 of the container's own loopback (a mount: podman refuses `--dns`
+        with `--network none`).
+        """
         args = ["run", "--name", name, "--label", f"{LABEL}={session}", "--network", "none", *SAFETY, *LIMITS]
         args.append("--detach" if detach else "--rm")
-        if dns_sentinel:  # lets the unprivileged sentinel answer on port 53 of the container's own loopback
-            args += ["--dns", "127.0.0.1", "--sysctl", "net.ipv4.ip_unprivileged_port_start=0"]
+        if resolver is not None:
+            args += ["--sysctl", "net.ipv4.ip_unprivileged_port_start=0",
+                     "--mount", f"type=bind,source={resolver},target=/etc/resolv.conf,readonly"]
         if user is not None:
             args += ["--user", user]
         for m in mounts:

@@ -38,6 +38,7 @@ _TAIL = 20
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
 _BUILDKIT_STEP = re.compile(r"^#\d+ \[[^\]]*\] (.*)$")
 _BUILDKIT_LINE = re.compile(r"Dockerfile:(\d+)")
+_BUILDAH_STEP = re.compile(r"^(?:\[(\d+)/\d+\] )?STEP (\d+)/\d+: (.*)$")  # podman: numbered within each stage
 
 
 class EngineUnavailable(Exception):
@@ -153,7 +154,7 @@ def _build(engine: Engine, dockerfile_path: Path, context: Path, tag: str, sessi
             log.append(line)
             if options.verbose:
                 progress(f"| {line}")
-            step = _STEP.match(line) or _BUILDKIT_STEP.match(line)
+            step = _STEP.match(line) or _BUILDKIT_STEP.match(line) or _BUILDAH_STEP.match(line)
             if step:
                 progress(f"building: {line[:100]} ({time.monotonic() - started:.0f} s)")
             if time.monotonic() - started > options.build_timeout:
@@ -168,7 +169,8 @@ def _build(engine: Engine, dockerfile_path: Path, context: Path, tag: str, sessi
 
 
 def failing_line(log: Sequence[str], dockerfile: Dockerfile) -> int | None:
-    """The Dockerfile line of the failing step: BuildKit names it, the classic builder numbers it."""
+    """The Dockerfile line of the failing step: BuildKit names it, the classic builder numbers it
+    over the file, buildah (podman) within the stage."""
     for line in reversed(log):
         found = _BUILDKIT_LINE.search(line)
         if found:
@@ -176,6 +178,14 @@ def failing_line(log: Sequence[str], dockerfile: Dockerfile) -> int | None:
     steps = [int(m.group(1)) for line in log if (m := _STEP.match(line))]
     if steps and 0 < steps[-1] <= len(dockerfile.instructions):
         return dockerfile.instructions[steps[-1] - 1].line
+    buildah = [m for line in log if (m := _BUILDAH_STEP.match(line))]
+    if buildah:
+        stage, step = int(buildah[-1].group(1) or 1), int(buildah[-1].group(2))
+        starts = [n for n, i in enumerate(dockerfile.instructions) if i.keyword == "FROM"]
+        if 0 < stage <= len(starts):
+            within = dockerfile.instructions[starts[stage - 1]:starts[stage] if stage < len(starts) else None]
+            if 0 < step <= len(within):
+                return within[step - 1].line
     return None
 
 
@@ -284,7 +294,8 @@ def smoke(engine: Engine, tag: str, session: str, scripts: Mount, entry: list[st
     mounts = [scripts, Mount(str(dataset), dataset_in, True), Mount(str(home), f"{PLATFORM_HOME}/persistent-home", False)]
     name = f"chl-smoke-{session}"
     result = engine.run(engine.run_args(tag, name, session, entrypoint="/bin/sh", command=[f"{IN_CONTAINER}/smoke.sh", *argv],
-                                        mounts=mounts, dns_sentinel=True), timeout=options.smoke_timeout)
+                                        mounts=mounts, resolver=str(SCRIPTS / "resolv.conf")),
+                        timeout=options.smoke_timeout)
     outcome.containers += 1
     hits: list[tuple[str, Hit]] = []
     attempts = [line.split(" ", 1)[1] for line in result.stderr.splitlines()
@@ -292,7 +303,7 @@ def smoke(engine: Engine, tag: str, session: str, scripts: Mount, entry: list[st
     if "chaimeleon-lint-net unavailable" in result.stderr:
         outcome.notes.append("network attempts were not watched during the smoke run: the image has no perl")
     log = [line for line in (result.stdout + result.stderr).splitlines()
-           if not line.startswith(("chaimeleon-lint-net ", "WARNING: Localhost DNS"))]
+           if not line.startswith("chaimeleon-lint-net ")]
     tail = "\n".join(log[-_TAIL:]).strip() or "(no output)"
     shown = shlex.join(argv)
     if result.returncode == -1:
