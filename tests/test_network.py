@@ -45,6 +45,9 @@ CASES = [
         [("CHL401", "Dockerfile", 4, "error")]),
     Net("shell-form", APP + "CMD apt-get update && apt-get install -y curl && python3 main.py\n", MAIN,
         [("CHL401", "Dockerfile", 4, "error"), ("CHL401", "Dockerfile", 4, "error")]),
+    # an address urllib cannot split (an unclosed IPv6 bracket) is still a download, not a crash
+    Net("unsplittable-url", APP + "CMD curl -O http://[fe80::1/x && pip install --index-url http://[x/ y\n", {},
+        [("CHL401", "Dockerfile", 4, "error"), ("CHL401", "Dockerfile", 4, "error")]),
     Net("cmd-after-tini", APP + 'ENTRYPOINT ["tini", "--"]\nCMD ["git", "clone", "https://github.com/a/b"]\n', {},
         [("CHL401", "Dockerfile", 5, "error")]),
     Net("multi-line-shell-form", APP + "CMD echo start \\\n && wget https://example.org/x.bin\n", {},

@@ -147,7 +147,7 @@ def _pip(inv: Invocation, program: str, line: int, scope: Mapping[str, Word]) ->
     if opts.has("no-index"):
         return None
     index = opts.last("i", "index-url") or scope.get("PIP_INDEX_URL")
-    mirror = index is not None and index.known and urlsplit(index.text).hostname == MIRROR_HOST and not opts.has(
+    mirror = index is not None and index.known and _hostname(index.text) == MIRROR_HOST and not opts.has(
         "extra-index-url")
     action = next((w.text for w in args if not w.text.startswith("-")), "install")
     return Download(f"{program} {action}", line, True, mirror=mirror)
@@ -179,8 +179,15 @@ def _fetch(what: str, args: list[Word], line: int) -> Download | None:
 def _local(address: str) -> bool:
     if address.startswith("file:"):
         return True
-    host = urlsplit(address if "://" in address else "//" + address).hostname or ""
-    return bool(_LOCAL_HOSTS.match(host))
+    return bool(_LOCAL_HOSTS.match(_hostname(address if "://" in address else "//" + address)))
+
+
+def _hostname(url: str) -> str:
+    """The URL's host; empty when urllib cannot split it (`http://[x`: an unclosed IPv6 bracket)."""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
 
 
 def _remote_operand(word: Word) -> bool:
