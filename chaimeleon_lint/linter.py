@@ -135,12 +135,12 @@ def fix_source(source: Source, context_dir: Path | None, options: Options, catal
     result = lint_source(source, context_dir, options, catalogue, checks, dockerfile_path)
     applied: set[tuple[str, str, tuple[str, ...]]] = set()  # (rule, message, edit texts): positions move
     for _ in range(max_rounds):
-        fixable = [(key, f) for f in result.findings if f.edits
+        pending = [(key, f) for f in result.findings if f.edits
                    and (key := (f.rule, f.message, tuple(e.text for e in f.edits))) not in applied]
-        fixed, done = apply(text, [e for _, f in fixable for e in f.edits])
+        fixed, done = apply(text, [e for _, f in pending for e in f.edits])
         if fixed == text:
             break
-        applied.update(key for key, f in fixable if done.issuperset(f.edits))
+        applied.update(key for key, f in pending if done.issuperset(f.edits))
         text = fixed
         result = lint_source(Source(source.path, text, source.notes), context_dir, options, catalogue, checks,
                              dockerfile_path)
