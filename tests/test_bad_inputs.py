@@ -100,9 +100,9 @@ def test_symlink_loop_in_the_context_neither_hangs_nor_crashes(tmp_path: Path) -
     os.symlink(".", tmp_path / "self")
     (tmp_path / "Dockerfile").write_text("FROM ubuntu:22.04\nCOPY a /opt/a\nCOPY self/self/self/ /opt/\n"
                                          "COPY * /opt/all/\nENTRYPOINT [\"/opt/a\"]\n")
-    proc = run("--format", "json", "--select", "CHL901", "Dockerfile", cwd=tmp_path)
+    proc = run("--format", "json", "--select", "CHL902", "Dockerfile", cwd=tmp_path)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert findings(proc) == [("CHL901", 2, "COPY/ADD source 'a' is not in the build context: the build fails")]
+    assert findings(proc) == [("CHL902", 2, "COPY/ADD source 'a' is not in the build context: the build fails")]
 
 
 def test_copy_from_outside_the_context(tmp_path: Path) -> None:
@@ -110,8 +110,8 @@ def test_copy_from_outside_the_context(tmp_path: Path) -> None:
     (tmp_path / "secret.txt").write_text("x\n")
     (tmp_path / "app" / "Dockerfile").write_text("FROM ubuntu:22.04\nCOPY ../secret.txt /opt/\n"
                                                  "COPY /../../etc/passwd /opt/\nCOPY ./ok/../Dockerfile /opt/\n")
-    proc = run("--format", "json", "--select", "CHL901", "app/Dockerfile", cwd=tmp_path)
-    assert [(rule, line) for rule, line, _ in findings(proc)] == [("CHL901", 2), ("CHL901", 3)]
+    proc = run("--format", "json", "--select", "CHL902", "app/Dockerfile", cwd=tmp_path)
+    assert [(rule, line) for rule, line, _ in findings(proc)] == [("CHL902", 2), ("CHL902", 3)]
     assert "'../secret.txt' is outside the build context" in findings(proc)[0][2]
 
 
@@ -122,7 +122,7 @@ def test_missing_and_dockerignored_sources(tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("FROM ubuntu:22.04\nCOPY kept.txt secret.env /opt/\nCOPY gone.txt /opt/\n"
                                          "COPY *.csv /opt/\nCOPY --from=builder /nope /opt/\n"
                                          "ADD https://example.org/x.tgz /opt/\n")
-    proc = run("--format", "json", "--select", "CHL901", "Dockerfile", cwd=tmp_path)
+    proc = run("--format", "json", "--select", "CHL902", "Dockerfile", cwd=tmp_path)
     assert [(line, message.split(": ")[0]) for _, line, message in findings(proc)] == [
         (2, "COPY/ADD source 'secret.env' is excluded by .dockerignore"),
         (3, "COPY/ADD source 'gone.txt' is not in the build context"),
@@ -133,7 +133,7 @@ def test_invalid_dockerignore_patterns_are_reported_and_the_rest_still_apply(tmp
     (tmp_path / "secret.env").write_text("x\n")
     (tmp_path / ".dockerignore").write_text("[unclosed\n*.env\n")
     (tmp_path / "Dockerfile").write_text("FROM ubuntu:22.04\nCOPY secret.env /opt/\n")
-    proc = run("--no-color", "--select", "CHL901", "Dockerfile", cwd=tmp_path)
+    proc = run("--no-color", "--select", "CHL902", "Dockerfile", cwd=tmp_path)
     assert "Dockerfile: note: .dockerignore:1: invalid pattern '[unclosed' (unterminated [); ignored" in proc.stdout
     assert "'secret.env' is excluded by .dockerignore" in proc.stdout
 

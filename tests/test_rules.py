@@ -12,6 +12,10 @@ KNOWN = "FROM harbor.chaimeleon-eu.i3m.upv.es/chaimeleon-library-batch/ubuntu-py
 AUTH = ('LABEL authorization="This Dockerfile is intended to build a container image that will be publicly '
         'accessible in the CHAIMELEON images repository."\n')
 
+WS = ('ARG TARGET_VERSION="unknown"\nARG CUDA_VERSION=""\nARG AI_TOOL=tensorflow\nFROM ubuntu:22.04\n'
+      'LABEL name="ubuntu-python-${AI_TOOL}-desktop"\nLABEL version="${TARGET_VERSION}$CUDA_VERSION"\n')
+"""The official workstation images' pattern: global ARGs used in a stage that never declares them."""
+
 
 class Case(NamedTuple):
     rule: str
@@ -35,10 +39,34 @@ CASES = [
     Case("CHL103", "default-with-dot", 'FROM ubuntu:22.04\nLABEL version=${V:-0.1}\n', []),
     Case("CHL103", "empty-through-arg", 'FROM ubuntu:22.04\nARG V=""\nLABEL version=$V\n', [3]),
     Case("CHL103", "legacy-space-form", 'FROM ubuntu:22.04\nLABEL version 1.0\n', []),
+    # Variables resolve as the engine does: a global ARG is in scope in FROM lines only
+    Case("CHL103", "workstation-global-args-out-of-scope", WS, [6]),
+    Case("CHL101", "global-arg-out-of-scope", 'ARG N=tool\nFROM ubuntu:22.04\nLABEL name=$N\n', [3]),
+    Case("CHL103", "global-arg-declared-again", 'ARG V=1.0\nFROM ubuntu:22.04\nARG V\nLABEL version=$V\n', []),
+    Case("CHL103", "global-arg-without-default-declared-again",
+         'ARG V\nFROM ubuntu:22.04\nARG V\nLABEL version=$V\n', []),
+    Case("CHL103", "global-arg-in-a-later-stage-only", 'ARG V=1\nFROM ubuntu:22.04 AS b\nARG V\nFROM b\nLABEL version=$V\n', [5]),
+    Case("CHL103", "env-of-an-earlier-stage", 'FROM ubuntu:22.04 AS b\nENV V=2.0\nFROM b\nLABEL version=$V\n', []),
+    Case("CHL103", "undefined-on-known-base-is-empty", KNOWN + 'LABEL version="$NOT_SET"\n', [2]),
+    Case("CHL103", "undefined-on-unknown-base-may-be-set", 'FROM ubuntu:22.04\nLABEL version="$BASE_SETS_IT"\n', []),
+    Case("CHL103", "arg-declared-after-the-label", 'ARG V=1\nFROM ubuntu:22.04\nLABEL version=$V\nARG V\n', [3]),
+    Case("CHL103", "default-form-of-out-of-scope", 'ARG V=1\nFROM ubuntu:22.04\nLABEL version=${V:-0.1}\n', []),
     # CHL102
     Case("CHL102", "uppercase", 'FROM ubuntu:22.04\nLABEL name="MyTool"\n', [2]),
     Case("CHL102", "resolved-from-arg", 'ARG N=My_Tool\nFROM ubuntu:22.04\nARG N\nLABEL name=$N\n', [4]),
     Case("CHL102", "good", 'FROM ubuntu:22.04\nLABEL name="ubuntu-python-pytorch"\n', []),
+    Case("CHL102", "workstation-name-loses-its-middle", WS, [5]),
+    Case("CHL102", "partly-unknown-literal-parts-fine", 'FROM ubuntu:22.04\nARG T\nLABEL name="ubuntu-python-${T}-desktop"\n', []),
+    Case("CHL102", "partly-unknown-literal-parts-bad", 'FROM ubuntu:22.04\nARG T\nLABEL name="Ubuntu_${T}"\n', [3]),
+    # CHL106
+    Case("CHL106", "spaces-seen-in-the-catalogue", 'FROM ubuntu:22.04\nLABEL version="0.0.3 - testing"\n', [2]),
+    Case("CHL106", "leading-dot", 'FROM ubuntu:22.04\nLABEL version=.1\n', [2]),
+    Case("CHL106", "too-long", 'FROM ubuntu:22.04\nLABEL version=' + "1" * 129 + '\n', [2]),
+    Case("CHL106", "cuda-suffix", 'FROM ubuntu:22.04\nLABEL version=3.1.0-cuda11_b2\n', []),
+    Case("CHL106", "partly-unknown-fine", 'FROM ubuntu:22.04\nARG V\nARG CUDA\nLABEL version="${V}${CUDA}"\n', []),
+    Case("CHL106", "partly-unknown-bad", 'FROM ubuntu:22.04\nARG V\nLABEL version="$V beta"\n', [3]),
+    Case("CHL106", "empty-is-chl103", 'FROM ubuntu:22.04\nLABEL version=""\n', []),
+    Case("CHL106", "out-of-scope-leaves-a-dash", 'ARG V=1\nFROM ubuntu:22.04\nLABEL version="${V}-rc"\n', [3]),
     # CHL104
     Case("CHL104", "mit-license-file", "FROM ubuntu:22.04\n", [], {"LICENSE": "MIT License\n\nPermission is hereby granted, free of charge, to any person"}),
     Case("CHL104", "spdx-id", "FROM ubuntu:22.04\n", [], {"COPYING": "SPDX-License-Identifier: Apache-2.0\n"}),
@@ -220,6 +248,37 @@ CASES = [
     Case("CHL901", "heredoc-body-is-not-instructions", "FROM ubuntu:22.04\nRUN <<EOF\napt-get update\nEOF\n", []),
     Case("CHL901", "escape-backtick", "# escape=`\nFROM ubuntu:22.04\nRUN echo a `\n    b\n", []),
     Case("CHL901", "empty-continuation-line", "FROM ubuntu:22.04\nRUN echo a \\\n\n    b\n", []),
+    Case("CHL901", "missing-copy-source-is-not-syntax", "FROM ubuntu:22.04\nCOPY gone.txt /opt/\n", []),
+    # CHL902
+    Case("CHL902", "missing", "FROM ubuntu:22.04\nCOPY gone.txt /opt/\n", [2]),
+    Case("CHL902", "outside", "FROM ubuntu:22.04\nCOPY ../x /opt/\n", [2]),
+    Case("CHL902", "dockerignored", "FROM ubuntu:22.04\nCOPY a.env /opt/\n", [2], {"a.env": "x\n", ".dockerignore": "*.env\n"}),
+    Case("CHL902", "present", "FROM ubuntu:22.04\nCOPY a.txt /opt/\n", [], {"a.txt": "x\n"}),
+    Case("CHL902", "from-stage-is-not-context", "FROM ubuntu:22.04 AS b\nFROM ubuntu:22.04\nCOPY --from=b /etc/hostname /opt/\n", []),
+    Case("CHL902", "source-named-by-out-of-scope-arg", "ARG F=a.txt\nFROM ubuntu:22.04\nCOPY x$F /opt/\n", [3], {"xa.txt": "x\n"}),
+    # CHL903
+    Case("CHL903", "workstation-labels", WS, [5, 6, 6]),
+    Case("CHL903", "declared-again", "ARG V=1\nFROM ubuntu:22.04\nARG V\nLABEL version=$V\nRUN echo $V\n", []),
+    Case("CHL903", "from-line-is-in-scope", "ARG TAG=22.04\nFROM ubuntu:$TAG\n", []),
+    Case("CHL903", "one-per-stage-and-name", "ARG D=/opt\nFROM ubuntu:22.04\nWORKDIR $D\nRUN ls $D\nFROM ubuntu:22.04\nENV X=${D}/x\n", [3, 6]),
+    Case("CHL903", "shell-form-run", "ARG V=1\nFROM ubuntu:22.04\nRUN echo \"$V\"\n", [3]),
+    Case("CHL903", "run-continuation", "ARG V=1\nFROM ubuntu:22.04\nRUN apt-get update && \\\n    echo ${V}\n", [3]),
+    Case("CHL903", "sh-c", "ARG V=1\nFROM ubuntu:22.04\nRUN sh -c 'echo $V'\n", [3]),
+    Case("CHL903", "heredoc", "ARG V=1\nFROM ubuntu:22.04\nRUN <<EOF\nset -e\necho $V\nEOF\n", [3]),
+    Case("CHL903", "single-quoted-is-literal", "ARG V=1\nFROM ubuntu:22.04\nRUN echo '$V'\n", []),
+    Case("CHL903", "escaped-dollar", "ARG V=1\nFROM ubuntu:22.04\nLABEL x=\\$V\n", []),
+    Case("CHL903", "script-sets-it", "ARG V=1\nFROM ubuntu:22.04\nRUN V=2; echo $V\n", []),
+    Case("CHL903", "script-exports-it", "ARG V=1\nFROM ubuntu:22.04\nRUN export V=2 && echo $V\n", []),
+    Case("CHL903", "for-loop", "ARG V=1\nFROM ubuntu:22.04\nRUN for V in a b; do echo $V; done\n", []),
+    Case("CHL903", "read", "ARG V=1\nFROM ubuntu:22.04\nRUN read -r V < /etc/hostname; echo $V\n", []),
+    Case("CHL903", "local", "ARG V=1\nFROM ubuntu:22.04\nSHELL [\"/bin/bash\", \"-c\"]\nRUN f() { local V; echo $V; }; f\n", []),
+    Case("CHL903", "prefix-assignment-is-not-seen", "ARG V=1\nFROM ubuntu:22.04\nRUN V=2 echo $V\n", [3]),
+    Case("CHL903", "default-form-is-meant", "ARG V=1\nFROM ubuntu:22.04\nRUN echo ${V:-x}\n", []),
+    Case("CHL903", "plus-form", "ARG V=1\nFROM ubuntu:22.04\nENV W=${V:+yes}\n", [3]),
+    Case("CHL903", "cmd-shell-form", "ARG PORT=8080\nFROM ubuntu:22.04\nCMD python3 -m http.server $PORT\n", [3]),
+    Case("CHL903", "exec-form-is-not-expanded", "ARG V=1\nFROM ubuntu:22.04\nCMD [\"echo\", \"$V\"]\n", []),
+    Case("CHL903", "env-of-same-name-in-stage", "ARG V=1\nFROM ubuntu:22.04\nENV V=2\nRUN echo $V\n", []),
+    Case("CHL903", "escape-directive", "# escape=`\nARG V=1\nFROM ubuntu:22.04\nLABEL a=`$V b=$V\n", [4]),
 ]
 
 

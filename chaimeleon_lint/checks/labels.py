@@ -6,21 +6,40 @@ import re
 from collections.abc import Iterator
 
 from chaimeleon_lint.checks import check
+from chaimeleon_lint.checks.syntax import first_uses
 from chaimeleon_lint.findings import Hit, Span
-from chaimeleon_lint.model.image import Image
+from chaimeleon_lint.model.image import UNKNOWN_PART, Image, Label
 
 GUIDE_AUTHORIZATION = ("This Dockerfile is intended to build a container image that will be publicly "
                        "accessible in the CHAIMELEON images repository.")
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")  # what an image reference accepts as a tag
+_STAND_IN = "x"  # what an unknown part of a label is judged as: a value that breaks no format
 
 
 def _required(image: Image, key: str) -> Iterator[Hit]:
-    """Missing or empty; a value only a build arg can give is present, not missing."""
+    """Missing or empty; a value only a build arg can give is present, not missing. Empty because
+    its ARGs are out of scope says which, since that is the fix."""
     label = image.final.labels.get(key)
     if label is None:
         yield Hit(None)
     elif label.value.known and not label.value.text.strip():
-        yield Hit(Span.at(label.line), variant="empty")
+        uses = first_uses(tuple(u for u in image.final.out_of_scope if u.line == label.line))
+        if uses:
+            names = " and ".join(u.name for u in uses)
+            lines = ", ".join(str(u.arg_line) for u in uses)
+            declared = (f"{names} is declared only before the first FROM (line {lines})" if len(uses) == 1
+                        else f"{names} are declared only before the first FROM (lines {lines})")
+            yield Hit(Span.at(label.line), {"declared": declared,
+                                            "fix_args": "; ".join(f"ARG {u.name}" for u in uses)},
+                      variant="out-of-scope")
+        else:
+            yield Hit(Span.at(label.line), variant="empty")
+
+
+def _judged(label: Label) -> str:
+    """The label's text with each unknown part replaced by a stand-in, so its literal parts are judged."""
+    return label.pattern.replace(UNKNOWN_PART, _STAND_IN) if not label.value.known else label.value.text
 
 
 @check("CHL101")
@@ -31,13 +50,26 @@ def label_name_missing(image: Image) -> Iterator[Hit]:
 @check("CHL102")
 def label_name_format(image: Image) -> Iterator[Hit]:
     label = image.final.labels.get("name")
-    if label is not None and label.value.known and label.value.text.strip() and not _NAME.match(label.value.text):
-        yield Hit(Span.at(label.line), {"name": label.value.text})
+    if label is None or (label.value.known and not label.value.text.strip()):
+        return
+    if not _NAME.match(_judged(label)):
+        yield Hit(Span.at(label.line), {"name": label.pattern.replace(UNKNOWN_PART, "…")},
+                  variant=None if label.value.known else "partly-unknown")
 
 
 @check("CHL103")
 def label_version_missing(image: Image) -> Iterator[Hit]:
     yield from _required(image, "version")
+
+
+@check("CHL106")
+def label_version_format(image: Image) -> Iterator[Hit]:
+    label = image.final.labels.get("version")
+    if label is None or (label.value.known and not label.value.text.strip()):
+        return
+    if not _TAG.match(_judged(label)):
+        yield Hit(Span.at(label.line), {"version": label.pattern.replace(UNKNOWN_PART, "…")},
+                  variant=None if label.value.known else "partly-unknown")
 
 
 @check("CHL104")

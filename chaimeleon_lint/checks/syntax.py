@@ -6,10 +6,33 @@ from collections.abc import Iterator
 
 from chaimeleon_lint.checks import check
 from chaimeleon_lint.findings import Hit, Span
-from chaimeleon_lint.model.image import Image
+from chaimeleon_lint.model.image import Image, OutOfScope
 
 
 @check("CHL901")
 def dockerfile_syntax(image: Image) -> Iterator[Hit]:
     for line, message in image.problems:
         yield Hit(Span.at(line), {"problem": message})
+
+
+@check("CHL902")
+def copy_source_missing(image: Image) -> Iterator[Hit]:
+    for line, message in image.missing_sources:
+        yield Hit(Span.at(line), {"problem": message})
+
+
+def first_uses(uses: tuple[OutOfScope, ...]) -> list[OutOfScope]:
+    """One use per name, the first, in the order of the Dockerfile (and of the text within a line)."""
+    first: dict[str, OutOfScope] = {}
+    for use in uses:
+        if use.name not in first or use.line < first[use.name].line:
+            first[use.name] = use
+    return sorted(first.values(), key=lambda u: u.line)
+
+
+@check("CHL903")
+def arg_out_of_scope(image: Image) -> Iterator[Hit]:
+    for stage in image.stages:
+        for use in first_uses(stage.out_of_scope):
+            yield Hit(Span.at(use.line), {"name": use.name, "arg_line": use.arg_line, "from_line": stage.from_line},
+                      subject=stage)

@@ -231,6 +231,15 @@ def _only_words(instruction: Instruction, command: Command, dockerfile: Dockerfi
     return not raw[position:].strip()
 
 
+def stage_arg(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tuple[Edit, ...]:
+    """CHL903: declare the global ARG again right after the stage's FROM, where it takes the global
+    value; every use in the stage then sees it."""
+    stage = hit.subject
+    if not isinstance(stage, Stage) or not stage.from_end_line:
+        return ()
+    return _after(dockerfile, stage.from_end_line, f"ARG {hit.params['name']}")
+
+
 Builder = Callable[[str, Hit, Image, Dockerfile], tuple[Edit, ...]]
 BUILDERS: dict[str, Builder] = {
     "CHL501": install_flag,
@@ -239,4 +248,5 @@ BUILDERS: dict[str, Builder] = {
     "CHL301": mount_dirs,
     "CHL302": mount_owner,
     "CHL602": exec_entrypoint,
+    "CHL903": stage_arg,
 }

@@ -7,7 +7,7 @@ import posixpath
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
-from chaimeleon_lint.model.effects.common import under
+from chaimeleon_lint.model.effects.common import rebase, under
 from chaimeleon_lint.model.effects.modes import apply_mode
 from chaimeleon_lint.source.python import PyCall
 from chaimeleon_lint.source.shell import Command
@@ -126,7 +126,7 @@ def find_node(path: str, nodes: dict[str, Node], trees: Iterable[TreeCopy | Tree
     for event in trees:
         if isinstance(event, TreeCopy):
             if under(path, event.dest) and path != event.dest and context is not None:
-                rel = posixpath.normpath(event.src + path[len(event.dest):])
+                rel = rebase(path, event.dest, event.src)
                 if context.is_file(rel) or context.is_dir(rel):
                     found = Node(path, context.is_dir(rel), event.uid, event.gid,
                                  event.chmod if event.chmod is not None else context.mode(rel),
@@ -137,8 +137,23 @@ def find_node(path: str, nodes: dict[str, Node], trees: Iterable[TreeCopy | Tree
 
 
 class Label(NamedTuple):
+    """A label as the engine sets it; `pattern` is its text with each unknown part as `UNKNOWN_PART`."""
+
     value: Value
     line: int
+    pattern: str = ""
+
+
+UNKNOWN_PART = "\x00"
+
+
+class OutOfScope(NamedTuple):
+    """A use of a global ARG (one before the first FROM) in a stage that did not declare it again:
+    the engine expands it to the empty string."""
+
+    name: str
+    line: int  # the instruction that uses it
+    arg_line: int  # the global ARG
 
 
 class Launch(NamedTuple):
@@ -236,6 +251,8 @@ class Stage(NamedTuple):
     exposes: tuple[tuple[int, int], ...]  # (port, line)
     trees: tuple[TreeCopy | TreeChange, ...]
     context: "Context | None"
+    out_of_scope: tuple[OutOfScope, ...] = ()
+    from_end_line: int = 0  # the last line of the FROM instruction (a continuation may span lines)
 
     def node(self, path: str) -> Node | None:
         return find_node(path, self.nodes, self.trees, self.context)
@@ -247,7 +264,7 @@ class Stage(NamedTuple):
             posixpath.basename(p), leaf)}
         for event in self.trees:
             if isinstance(event, TreeCopy) and under(directory, event.dest) and self.context is not None:
-                rel = posixpath.normpath(event.src + directory[len(event.dest):])
+                rel = rebase(directory, event.dest, event.src)
                 found.update(directory + "/" + posixpath.basename(p) for p in self.context.glob(f"{rel}/{leaf}"))
         return sorted(p for p in found if (node := self.node(p)) is not None and not node.is_dir)
 
@@ -311,6 +328,7 @@ class Image(NamedTuple):
     kind: str  # "batch" or "interactive"
     kind_line: int | None  # what made it interactive (None: the user said so, or batch)
     problems: tuple[tuple[int, str], ...]  # syntax problems, for CHL901
+    missing_sources: tuple[tuple[int, str], ...]  # COPY/ADD sources the build cannot find, for CHL902
     license: str | None  # redistributable licence found near the context
     startup: Startup = Startup()
 

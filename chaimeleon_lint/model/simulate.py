@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from chaimeleon_lint.model.context import Context
 from chaimeleon_lint.model.effects import accounts, files, packages
-from chaimeleon_lint.model.effects.common import absolute, unwrap
+from chaimeleon_lint.model.effects.common import absolute, rebase, under, unwrap
 from chaimeleon_lint.model.effects.modes import apply_mode
 from chaimeleon_lint.model.image import (
-    MOUNT_DIRS, PLATFORM_GID, PLATFORM_HOME, PLATFORM_UID, Account, Image, Label, Launch, Node, Run, UserState,
+    MOUNT_DIRS, PLATFORM_GID, PLATFORM_HOME, PLATFORM_UID, UNKNOWN_PART, Account, Image, Label, Launch, Node,
+    OutOfScope, Run, UserState,
 )
 from chaimeleon_lint.model.software import INTERACTIVE
 from chaimeleon_lint.model.image import TreeCopy
@@ -19,22 +20,35 @@ from chaimeleon_lint.model.state import StageState
 from chaimeleon_lint.model.startup import startup
 from chaimeleon_lint.source.dockerfile import Dockerfile, Instruction
 from chaimeleon_lint.source.shell import Command, ShellContext, parse_script
-from chaimeleon_lint.source.variables import UNKNOWN, Value, expand, pairs, raw_words, split_words
+from chaimeleon_lint.source.variables import UNKNOWN, Scope, Value, expand, pairs, raw_words, split_words
 
 DEFAULT_KNOWN_BASES = ("harbor.chaimeleon-eu.i3m.upv.es/chaimeleon-library*/ubuntu-python*",)
 _CACHE_ENV = "PIP_NO_CACHE_DIR"
 
 
-class _Simulation:
-    """Holds the stages built so far while one Dockerfile is folded; lives for one call."""
+def _empty(name: str) -> Value:
+    """In a FROM line (and a global ARG's default) a name that is no global ARG is ""."""
+    return Value("")
 
-    def __init__(self, dockerfile: Dockerfile, context: Context | None, known_bases: Sequence[str]) -> None:
+
+class _Simulation:
+    """Holds the stages built so far while one Dockerfile is folded; lives for one call.
+
+    `build_args` None means the `--build-arg` values are not known (an ARG without default is
+    then "present, value unknown"); a mapping is the exact set the engine gets.
+    """
+
+    def __init__(self, dockerfile: Dockerfile, context: Context | None, known_bases: Sequence[str],
+                 build_args: Mapping[str, str] | None) -> None:
         self.dockerfile = dockerfile
         self.context = context
         self.known_bases = tuple(known_bases)
+        self.build_args = build_args
         self.globals: dict[str, Value] = {}
+        self.global_lines: dict[str, int] = {}
         self.stages: list[StageState] = []
         self.problems: list[tuple[int, str]] = []  # COPY/ADD sources the build cannot find
+        self.line = 0  # the instruction being folded: where an out-of-scope use is recorded
 
     @property
     def state(self) -> StageState:
@@ -51,53 +65,94 @@ class _Simulation:
                 continue
             handler = handlers.get(ins.keyword)
             if handler is not None:
+                self.line = ins.line
                 handler(ins)
         return self.stages
 
+    def scope(self) -> Scope:
+        """What `$NAME` means in the current stage at build time: its ARGs and ENV, then the rest."""
+        return Scope(self.state.scope(), self.undeclared)
+
+    def runtime_scope(self) -> Scope:
+        """What `$NAME` means when the container starts: the image's ENV only (ARGs are not kept)."""
+        return Scope(self.state.env, self.undeclared_at_start)
+
+    def out_of_scope(self, name: str) -> bool:
+        """A global ARG's name the stage did not declare again; the use is recorded for CHL903."""
+        arg_line = self.global_lines.get(name)
+        if arg_line is None or name in self.state.args:
+            return False
+        self.state.out_of_scope.append(OutOfScope(name, self.line, arg_line))
+        return True
+
+    def undeclared(self, name: str) -> Value:
+        """A name in no scope of the stage: "" for the engine, unless an unknown base image may set it."""
+        if self.out_of_scope(name) or self.state.env_known:
+            return Value("")
+        return UNKNOWN
+
+    def undeclared_at_start(self, name: str) -> Value:
+        """At start-up the platform or the user may set any name, except that a global ARG's is ""."""
+        return Value("") if self.out_of_scope(name) else UNKNOWN
+
     def expand(self, text: str) -> Value:
-        return expand(text, self.state.scope(), self.dockerfile.escape)
+        return expand(text, self.scope(), self.dockerfile.escape)
+
+    def arg_value(self, key: str, default: str | None, scope: Mapping[str, Value]) -> Value:
+        """An ARG's value: the `--build-arg`, else its default, else (in a stage) the global's."""
+        if self.build_args is not None and key in self.build_args:
+            return Value(self.build_args[key])
+        if default is not None:
+            return expand(default, scope, self.dockerfile.escape)
+        if self.stages and key in self.globals:
+            return self.globals[key]
+        return Value("") if self.build_args is not None else UNKNOWN
 
     # -- stage set-up -----------------------------------------------------------
     def from_(self, ins: Instruction) -> None:
-        words = split_words(ins.rest, self.globals, self.dockerfile.escape)
+        words = split_words(ins.rest, Scope(self.globals, _empty), self.dockerfile.escape)
         base = words[0] if words else UNKNOWN
         name = words[2].text if len(words) >= 3 and words[1].text.lower() == "as" else None
         index = len(self.stages)
         parent = next((s for s in reversed(self.stages) if s.name and s.name.lower() == base.text.lower()), None)
         if parent is not None and base.known:
-            self.stages.append(parent.child(index, name, base, ins.line))
+            self.stages.append(parent.child(index, name, base, ins.line, ins.end_line))
             return
         # An ARG without a default (`:${BASE_VERSION}${CUDA_VERSION}`) is usually in the tag; the known
         # parts must match on their own, so an unknown registry or repository never does.
         known = bool(base.text) and any(fnmatch.fnmatchcase(base.text, p) for p in self.known_bases)
-        state = StageState(index, name, base, ins.line, None, known, self.context)
+        state = StageState(index, name, base, ins.line, None, known, self.context, from_end_line=ins.end_line,
+                           env_known=known or (base.known and base.text.lower() == "scratch"))
         if known:
             _provide_platform(state, "desktop" in base.text, "jupyter" in base.text)
         self.stages.append(state)
 
     def arg(self, ins: Instruction) -> None:
         """`ARG NAME=default`; a bare `ARG NAME` in a stage takes the global ARG's value."""
-        target = self.state.args if self.stages else self.globals
-        scope = self.state.scope() if self.stages else self.globals
+        in_stage = bool(self.stages)
         for word in raw_words(ins.rest, self.dockerfile.escape):
             key, eq, default = word.partition("=")
-            if eq:
-                value = expand(default, scope, self.dockerfile.escape)
+            scope = self.scope() if in_stage else Scope(self.globals, _empty)
+            value = self.arg_value(key, default if eq else None, scope)
+            if in_stage:
+                self.state.args[key] = value
+                if key == _CACHE_ENV:
+                    self.state.pip_no_cache = True
             else:
-                value = self.globals.get(key, UNKNOWN) if self.stages else UNKNOWN
-            target[key] = value
-            if self.stages and key == _CACHE_ENV:
-                self.state.pip_no_cache = True
+                self.globals[key] = value
+                self.global_lines.setdefault(key, ins.line)
 
     def env(self, ins: Instruction) -> None:
-        for key, value in pairs(ins.rest, self.state.scope(), self.dockerfile.escape):
+        for key, _, value in pairs(ins.rest, self.scope(), self.dockerfile.escape):
             self.state.env[key] = value
             if key == _CACHE_ENV:
                 self.state.pip_no_cache = True
 
     def label(self, ins: Instruction) -> None:
-        for key, value in pairs(ins.rest, self.state.scope(), self.dockerfile.escape):
-            self.state.labels[key] = Label(value, ins.line)
+        scope = self.scope()
+        for key, raw, value in pairs(ins.rest, scope, self.dockerfile.escape):
+            pattern = value.text if value.known else expand(raw, scope, self.dockerfile.escape, UNKNOWN_PART).text
+            self.state.labels[key] = Label(value, ins.line, pattern)
 
     def user(self, ins: Instruction) -> None:
         value = self.expand(ins.rest)
@@ -129,19 +184,24 @@ class _Simulation:
             self.state.shell = ins.exec_form
 
     def expose(self, ins: Instruction) -> None:
-        for word in split_words(ins.rest, self.state.scope(), self.dockerfile.escape):
+        for word in split_words(ins.rest, self.scope(), self.dockerfile.escape):
             port = word.text.split("/", 1)[0].split("-", 1)[0]
             if word.known and port.isdigit():
                 self.state.exposes.append((int(port), ins.line))
 
-    def shell_context(self, user: UserState) -> ShellContext:
+    def shell_context(self, user: UserState, scope: Scope | None = None) -> ShellContext:
         state = self.state
-        return ShellContext(state.scope(), state.home(user), state.shell[0].endswith("bash"))
+        spelled = user.spelled.split(":")[0]
+        account = state.account(spelled)
+        name = account.name if account else (spelled if user.uid is not None and not spelled.isdigit() else None)
+        return ShellContext(scope if scope is not None else self.scope(), state.home(user),
+                            state.shell[0].endswith("bash"), name)
 
     def launch(self, ins: Instruction) -> None:
         commands: tuple[Command, ...] = ()
         if ins.exec_form is None:
-            commands = tuple(parse_script(ins.shell_text, ins.shell_line, self.shell_context(self.state.user)))
+            context = self.shell_context(self.state.user, self.runtime_scope())
+            commands = tuple(parse_script(ins.shell_text, ins.shell_line, context))
         launch = Launch(ins.exec_form, ins.rest, commands, ins.line, ins.end_line)
         if ins.keyword == "ENTRYPOINT":
             self.state.entrypoint = launch
@@ -154,7 +214,7 @@ class _Simulation:
     def copy(self, ins: Instruction) -> None:
         state = self.state
         words = [Value(w) for w in ins.exec_form] if ins.exec_form else split_words(
-            ins.rest, state.scope(), self.dockerfile.escape)
+            ins.rest, self.scope(), self.dockerfile.escape)
         if len(words) < 2 or not words[-1].known:
             return
         uid, gid = _copy_owner(state, ins.flag("chown"))
@@ -233,8 +293,7 @@ class _Simulation:
                 target = dest  # a directory's contents are copied, not the directory itself
                 state.make_dirs(target, uid, gid, 0o755, line)
                 state.nodes = {p: n for p, n in state.nodes.items()
-                               if not (p.startswith(target.rstrip("/") + "/") and context.is_file(
-                                   posixpath.normpath(rel + p[len(target):])))}
+                               if not (p != target and under(p, target) and context.is_file(rebase(p, target, rel)))}
                 state.trees.append(TreeCopy(target, rel, uid, gid, mode, line))
                 continue
             target = posixpath.join(dest, posixpath.basename(rel)) if many else dest
@@ -319,9 +378,11 @@ def _provide_platform(state: StageState, desktop: bool, jupyter: bool) -> None:
 
 
 def simulate(dockerfile: Dockerfile, context: Context | None, known_bases: Sequence[str] = DEFAULT_KNOWN_BASES,
-             kind: str | None = None) -> Image:
-    """Fold the Dockerfile into an Image; stages before a FROM-less start are skipped."""
-    simulation = _Simulation(dockerfile, context, known_bases)
+             kind: str | None = None, build_args: Mapping[str, str] | None = None) -> Image:
+    """Fold the Dockerfile into an Image; stages before a FROM-less start are skipped.
+
+    `build_args` is the exact set of `--build-arg` values when the caller knows it (a build)."""
+    simulation = _Simulation(dockerfile, context, known_bases, build_args)
     states = simulation.run()
     if not states:
         states = [StageState(0, None, UNKNOWN, 1, None, False, context)]
@@ -334,7 +395,8 @@ def simulate(dockerfile: Dockerfile, context: Context | None, known_bases: Seque
         stages=stages,
         kind=chosen,
         kind_line=interactive_line if chosen == "interactive" and kind is None else None,
-        problems=tuple(sorted([(p.line, p.message) for p in dockerfile.problems] + simulation.problems)),
+        problems=tuple(sorted((p.line, p.message) for p in dockerfile.problems)),
+        missing_sources=tuple(sorted(simulation.problems)),
         license=context.license() if context is not None else None,
         startup=startup(final, chosen == "interactive"),
     )

@@ -52,7 +52,7 @@ def startup(stage: Stage, interactive: bool) -> Startup:
     An interactive image whose start-up reaches no `supervisord` in the context (the base image's
     init runs it) still runs the supervisor programs configured in the default places.
     """
-    ctx = ShellContext(dict(stage.env), stage.home(), stage.shell[0].endswith("bash"))
+    ctx = _runtime_context(stage)
     launch, span = _launch(stage, ctx)
     origin = (Step(None, span[0]),) if span is not None else ()
     walk = _Walk(stage, ctx)
@@ -67,6 +67,19 @@ def startup(stage: Stage, interactive: bool) -> Startup:
         walk.follow([_Target(conf, "supervisor", (Step(None, node.line or 1),))
                      for conf in _default_supervisor_confs(stage) if (node := stage.node(conf)) is not None])
     return Startup(launch, span, tuple(_live(walk.scripts)), walk.missing)
+
+
+def _runtime_context(stage: Stage) -> ShellContext:
+    """The shell at start-up: the image's ENV, and the container's user as `$USER`, `$LOGNAME`,
+    `$(whoami)` and `$(id -un)`. The platform starts every container as uid 1000, so that user is
+    the platform user whatever USER says; a grant to `$USER` at start-up is a grant to it."""
+    account = stage.platform_account()
+    name = account.name if account else (stage.user.spelled.split(":")[0] or None)
+    scope = dict(stage.env)
+    if name is not None and not name.isdigit():
+        for variable in ("USER", "LOGNAME"):
+            scope.setdefault(variable, Word(name))
+    return ShellContext(scope, stage.home(), stage.shell[0].endswith("bash"), name)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from chaimeleon_lint.model.context import Context
 from chaimeleon_lint.model.effects.common import absolute, under
 from chaimeleon_lint.model.image import (
-    KEEP, ROOT, Account, Install, Label, Launch, Node, Password, Run, Stage, SudoGrant, TreeChange, TreeCopy,
+    KEEP, ROOT, Account, Install, Label, Launch, Node, OutOfScope, Password, Run, Stage, SudoGrant, TreeChange, TreeCopy,
     UserState, Write, find_account, find_node, home_of,
 )
 from chaimeleon_lint.model.sudoers import grants_in
@@ -53,11 +53,15 @@ class StageState:
     apt_no_recommends: bool = False
     pip_no_cache: bool = False
     removed: list[str] = field(default_factory=list)  # by the RUN being simulated
+    out_of_scope: list[OutOfScope] = field(default_factory=list)
+    from_end_line: int = 0
+    env_known: bool = False  # the base image's ENV is known, so a name in no scope is ""
 
-    def child(self, index: int, name: str | None, base: Value, line: int) -> "StageState":
-        """A stage built FROM this one: same file system and users, fresh per-stage records."""
+    def child(self, index: int, name: str | None, base: Value, line: int, end_line: int) -> "StageState":
+        """A stage built FROM this one: same file system, users and ENV; fresh ARGs and per-stage records."""
         other = copy.copy(self)
         other.index, other.name, other.base, other.from_line, other.base_stage = index, name, base, line, self.index
+        other.from_end_line, other.out_of_scope = end_line, []
         other.accounts = list(self.accounts)
         other.group_ids = dict(self.group_ids)
         other.env, other.args, other.labels = dict(self.env), {}, dict(self.labels)
@@ -180,5 +184,6 @@ class StageState:
             runs=tuple(self.runs), installs=tuple(self.installs), writes=tuple(self.writes),
             sudo=tuple(self.sudo), passwords=tuple(self.passwords), capabilities=dict(self.capabilities),
             exposes=tuple(self.exposes), trees=tuple(self.trees), context=self.context,
+            out_of_scope=tuple(self.out_of_scope), from_end_line=self.from_end_line,
         )
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
-from chaimeleon_lint.source.variables import UNKNOWN, Scope, Value, expand
+from chaimeleon_lint.source.variables import UNKNOWN, Scope, Value, expand, lookup
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser, Tree
@@ -69,11 +70,13 @@ class Command(NamedTuple):
 
 
 class ShellContext(NamedTuple):
-    """What the shell knows before it starts: variables, the user's home, bash or not."""
+    """What the shell knows before it starts: variables, the user's home, bash or not, and the
+    user it runs as (what `$(whoami)` prints; None when unknown)."""
 
-    scope: Scope
+    scope: Mapping[str, Value]
     home: str | None
     bash: bool
+    user: str | None = None
 
 
 @functools.cache
@@ -90,7 +93,8 @@ def parse_script(text: str, first_line: int, ctx: ShellContext) -> list[Command]
     if not text.strip():
         return []
     source = text.encode("utf-8", errors="replace")
-    walker = _Walker(source, first_line, ctx.home, ctx.bash, dict(ctx.scope), 0)
+    scope = ctx.scope.copy() if isinstance(ctx.scope, Scope) else Scope(ctx.scope)
+    walker = _Walker(source, first_line, ctx.home, ctx.bash, scope, 0, ctx.user)
     walker.visit(_parse(source).root_node)
     return walker.commands
 
@@ -144,8 +148,9 @@ class _Walker:
     first_line: int
     home: str | None
     bash: bool
-    scope: dict[str, Value]
+    scope: Scope
     depth: int
+    user: str | None
     commands: list[Command] = field(default_factory=list)
     conditions: tuple[Command, ...] = ()
     function: str | None = None
@@ -175,6 +180,8 @@ class _Walker:
             for child in node.named_children:
                 if child.type == "variable_assignment":
                     self.assign(child)
+                elif child.type == "variable_name" and self.text(node).startswith(("local", "declare", "typeset")):
+                    self.scope[self.text(child)] = Value("")  # `local V`: set, and empty
         elif kind == "for_statement":
             self.for_loop(node)
         elif kind in ("if_statement", "elif_clause", "while_statement"):
@@ -363,6 +370,8 @@ class _Walker:
                     argv_nodes.append(target)
         if not argv:
             self.scope.update(assigns)
+        elif argv[0].text == "read":
+            self.scope.update((name, UNKNOWN) for name in _read_names(argv))
         command = self.emit(tuple(argv), tuple(assigns), tuple(extra), node, stdin, tuple(argv_nodes))
         if argv:
             self.shell_c(command, argv_nodes)
@@ -382,7 +391,7 @@ class _Walker:
         if self.depth >= _MAX_DEPTH or not script.strip():
             return
         source = script.encode("utf-8", errors="replace")
-        inner = _Walker(source, line, self.home, bash, dict(self.scope), self.depth + 1,
+        inner = _Walker(source, line, self.home, bash, self.scope.copy(), self.depth + 1, self.user,
                         conditions=self.conditions, function=self.function)
         inner.visit(_parse(source).root_node)
         self.commands.extend(inner.commands)
@@ -413,15 +422,24 @@ class _Walker:
             first = node.named_children[0] if node.named_children else None
             return self.tilde(joined, self.text(first) if first is not None and first.type == "word" else "")
         if kind == "simple_expansion":
-            return self.scope.get(text[1:], UNKNOWN)
+            return lookup(self.scope, text[1:])
         if kind == "expansion":
             return expand(text, self.scope)
         if kind in ("command_substitution", "process_substitution"):
+            before = len(self.commands)
             for child in node.named_children:
                 self.visit(child)
-            return UNKNOWN
+            return self.user_name(self.commands[before:]) if kind == "command_substitution" else UNKNOWN
         if kind == "command_name":
             return self.word(node.named_children[0]) if node.named_children else Value(text)
+        return UNKNOWN
+
+    def user_name(self, ran: list[Command]) -> Word:
+        """`$(whoami)` and `$(id -un)` print the name of the user the shell runs as."""
+        if len(ran) == 1 and self.user is not None and (
+                ran[0].args == [] and ran[0].name == "whoami"
+                or ran[0].name == "id" and sorted("".join(a.lstrip("-") for a in ran[0].args)) == ["n", "u"]):
+            return Value(self.user)
         return UNKNOWN
 
     def tilde(self, value: Word, raw: str) -> Word:
@@ -451,6 +469,19 @@ class _Walker:
                 pos = part.end_byte
         pieces.append(_DQ_ESCAPE.sub(_unescape, source[pos:end].decode(errors="replace")))
         return Value("".join(pieces), known)
+
+
+def _read_names(argv: list[Word]) -> list[str]:
+    """The variables `read [-r] [-p prompt] NAME...` sets (options that take a value skip it)."""
+    names: list[str] = []
+    words = iter(argv[1:])
+    for word in words:
+        if word.text.startswith("-"):
+            if word.text[-1:] in "adinNptu" and len(word.text) == 2:
+                next(words, None)
+        else:
+            names.append(word.text)
+    return names
 
 
 def _unescape(m: re.Match[str]) -> str:

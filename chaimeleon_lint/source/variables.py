@@ -1,15 +1,16 @@
 """ARG/ENV expansion as BuildKit's shell lexer does it, with one difference on purpose.
 
-A variable we cannot know (an ARG with no default, or a plain `$NAME` the base image might
-set) expands to an *unknown* value, never to "": a linter that guesses "" reports labels as
-missing that a `--build-arg` would fill in. `${NAME:-default}` of a name the Dockerfile never
-declares takes its default, as BuildKit does.
+A variable we cannot know (an ARG with no default, or a plain `$NAME` an unknown base image
+might set) expands to an *unknown* value, never to "": a linter that guesses "" reports labels
+as missing that a `--build-arg` would fill in. What a name that is in no scope expands to is
+the scope's decision (`Scope.undeclared`): the engine gives "" where the base image's
+environment is known, and for a global ARG that the stage did not declare again.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -24,17 +25,43 @@ class Value(NamedTuple):
 
 
 UNKNOWN = Value("", known=False)
-Scope = Mapping[str, Value]
 
 
-def substitute(name: str, op: str | None, word: Value | None, scope: Scope) -> Value:
+class Scope(dict[str, Value]):
+    """The variables set where an expansion happens, and what a name set nowhere expands to.
+
+    `undeclared(name)` answers for a name that is in no scope: "" where the engine's environment
+    is known, unknown where the base image might set it; it may also record the use (CHL903).
+    Copies keep it, so a shell script's own assignments shadow the stage's names and nothing else.
+    """
+
+    def __init__(self, values: Mapping[str, Value] = {},
+                 undeclared: Callable[[str], Value] | None = None) -> None:
+        super().__init__(values)
+        self.undeclared = undeclared
+
+    def copy(self) -> "Scope":
+        return Scope(self, self.undeclared)
+
+
+def lookup(scope: Mapping[str, Value], name: str) -> Value:
+    """The value of `$name`: set in the scope, else what the scope says an undeclared name is."""
+    if name in scope:
+        return scope[name]
+    undeclared = getattr(scope, "undeclared", None)
+    if undeclared is None or not _NAME.fullmatch(name):  # `$1`, `$@`, `$?`: the shell's own
+        return UNKNOWN
+    return undeclared(name)
+
+
+def substitute(name: str, op: str | None, word: Value | None, scope: Mapping[str, Value]) -> Value:
     """`$name` or `${name<op>word}` with POSIX meanings of `-`, `:-`, `+`, `:+`, `?`, `:?`."""
-    current = scope.get(name, UNKNOWN)
+    is_set = name in scope
+    if not is_set and op is not None and op.endswith("-"):
+        return word or Value("")  # set nowhere: the default is what BuildKit will use
+    current = lookup(scope, name)
     if op is None or op in ("?", ":?"):
         return current
-    is_set = name in scope
-    if not is_set and op.endswith("-"):
-        return word or Value("")  # never declared: the default is what BuildKit will use
     if not current.known:
         return UNKNOWN
     usable = is_set and (current.text != "" or not op.startswith(":"))
@@ -56,7 +83,7 @@ def _closing_brace(text: str, start: int) -> int:
     return -1
 
 
-def _dollar(text: str, i: int, scope: Scope, escape: str) -> tuple[Value, int]:
+def _dollar(text: str, i: int, scope: Mapping[str, Value], escape: str) -> tuple[Value, int]:
     """Expand the `$...` at text[i]; return the value and the index after it."""
     if text.startswith("${", i):
         end = _closing_brace(text, i + 2)
@@ -81,8 +108,11 @@ def _dollar(text: str, i: int, scope: Scope, escape: str) -> tuple[Value, int]:
     return substitute(m[0], None, None, scope), m.end()
 
 
-def _scan(text: str, scope: Scope, escape: str, split: bool) -> list[Value]:
-    """Quote removal and expansion; with `split`, words end at unquoted white space."""
+def _scan(text: str, scope: Mapping[str, Value], escape: str, split: bool, unknown_as: str = "") -> list[Value]:
+    """Quote removal and expansion; with `split`, words end at unquoted white space.
+
+    An unknown expansion contributes `unknown_as` to the text (a marker lets a check judge the
+    literal parts of a partly unknown value)."""
     words: list[Value] = []
     buf: list[str] = []
     known, started = True, False
@@ -112,7 +142,7 @@ def _scan(text: str, scope: Scope, escape: str, split: bool) -> list[Value]:
                     i += 2
                 elif text[i] == "$":
                     value, i = _dollar(text, i, scope, escape)
-                    buf.append(value.text)
+                    buf.append(value.text if value.known else unknown_as)
                     known = known and value.known
                 else:
                     buf.append(text[i])
@@ -120,7 +150,7 @@ def _scan(text: str, scope: Scope, escape: str, split: bool) -> list[Value]:
             i += 1
         elif c == "$":
             value, i = _dollar(text, i, scope, escape)
-            buf.append(value.text)
+            buf.append(value.text if value.known else unknown_as)
             known = known and value.known
         else:
             buf.append(c)
@@ -130,28 +160,29 @@ def _scan(text: str, scope: Scope, escape: str, split: bool) -> list[Value]:
     return words
 
 
-def expand(text: str, scope: Scope, escape: str = "\\") -> Value:
+def expand(text: str, scope: Mapping[str, Value], escape: str = "\\", unknown_as: str = "") -> Value:
     """One word: quotes removed, variables expanded (USER, WORKDIR, FROM, label values)."""
-    words = _scan(text, scope, escape, split=False)
+    words = _scan(text, scope, escape, split=False, unknown_as=unknown_as)
     return words[0] if words else Value("")
 
 
-def split_words(text: str, scope: Scope, escape: str = "\\") -> list[Value]:
+def split_words(text: str, scope: Mapping[str, Value], escape: str = "\\") -> list[Value]:
     """Several words, as COPY/ADD/EXPOSE/VOLUME arguments are split."""
     return _scan(text, scope, escape, split=True)
 
 
-def pairs(text: str, scope: Scope, escape: str = "\\") -> list[tuple[str, Value]]:
-    """`k=v k2="v 2"` pairs of ENV/LABEL/ARG; also the legacy `ENV key the value` form."""
+def pairs(text: str, scope: Mapping[str, Value], escape: str = "\\") -> list[tuple[str, str, Value]]:
+    """`k=v k2="v 2"` pairs of ENV/LABEL/ARG as (key, value as written, value expanded); also the
+    legacy `ENV key the value` form."""
     words = raw_words(text, escape)
     if words and "=" not in words[0]:
         key = words[0]
         value = text.lstrip()[len(key):].strip()
-        return [(key, expand(value, scope, escape))] if value else [(key, UNKNOWN)]
+        return [(key, value, expand(value, scope, escape))] if value else [(key, "", UNKNOWN)]
     result = []
     for word in words:
         key, eq, value = word.partition("=")
-        result.append((expand(key, {}, escape).text, expand(value, scope, escape) if eq else UNKNOWN))
+        result.append((expand(key, {}, escape).text, value, expand(value, scope, escape) if eq else UNKNOWN))
     return result
 
 

@@ -160,3 +160,9 @@ def absolute(path: str, cwd: str) -> str:
 def under(path: str, prefix: str) -> bool:
     """True when path is prefix or inside it."""
     return path == prefix or path.startswith(prefix.rstrip("/") + "/")
+
+
+def rebase(path: str, old: str, new: str) -> str:
+    """`path`, which is under `old`, moved to the same place under `new` (`/etc/x`, `/`, `rootfs`
+    → `rootfs/etc/x`): how an image path inside a copied directory maps to its context file."""
+    return posixpath.normpath(posixpath.join(new, posixpath.relpath(path, old)))
