@@ -18,7 +18,8 @@ from chaimeleon_lint import catalogue
 from chaimeleon_lint.build.dataset import write_dataset
 from chaimeleon_lint.build.engine import LABEL, Engine, Mount, detect
 from chaimeleon_lint.build.layers import scan_saved
-from chaimeleon_lint.build.phase import BuildOptions, failing_line, parse_probe, probe_hits, run_line, run_phase
+from chaimeleon_lint.build.phase import (BuildOptions, failing_line, parse_probe, probe_hits, run_line, run_phase,
+                                         sudoers_hits)
 from chaimeleon_lint.source.dockerfile import parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,6 +69,21 @@ def test_probe_output_to_findings() -> None:
            "dir /home/chaimeleon/persistent-shared-folder 0 ? 0\nsudo absent\n")
     rules = sorted((rule, hit.span.line if hit.span else None) for rule, hit in probe_hits(parse_probe(out), DOCKERFILE))
     assert rules == [("CHL802", 4), ("CHL803", None), ("CHL803", None), ("CHL804", 4)]
+
+
+@pytest.mark.parametrize(("sudoers", "fires"), [
+    ("chaimeleon ALL=(ALL) NOPASSWD:ALL\n", True), ("#1000 ALL=(ALL) ALL\n", True), ("%#1000 ALL=(ALL) ALL\n", True),
+    ("%video ALL=(ALL) ALL\n", True), ("ALL ALL=(ALL) NOPASSWD: /usr/bin/apt\n", True),
+    ("# chaimeleon ALL=(ALL) ALL\n#includedir /etc/sudoers.d\n", False), ("root ALL=(ALL:ALL) ALL\n", False),
+    ("%sudo ALL=(ALL:ALL) ALL\n", False), ("Defaults env_reset\n", False),
+])
+def test_sudoers_read_as_root_to_findings(sudoers: str, fires: bool) -> None:
+    facts = parse_probe("uid 1000\nuser chaimeleon\ngid 1000\ngroups chaimeleon video\ngids 1000 44\n")
+    output = "@@file /etc/sudoers\nroot ALL=(ALL:ALL) ALL\n\n@@file /etc/sudoers.d/app\n" + sudoers + "\n"
+    hits = list(sudoers_hits(output, facts, DOCKERFILE))
+    assert [(rule, hit.span.line if hit.span else None) for rule, hit in hits] == ([("CHL804", 4)] if fires else [])
+    if fires:
+        assert "/etc/sudoers.d/app grants" in hits[0][1].params["how"]
 
 
 def test_sample_dataset_is_schema_valid_with_readable_dicom(tmp_path: Path) -> None:
@@ -134,7 +150,7 @@ def test_build_example_on_a_real_engine(tmp_path: Path, rule_id: str, example: c
         assert sorted(found.get(rule_id, []), key=lambda n: n or 0) == list(example.lines), outcome.hits
     else:
         assert found == {}, outcome.hits
-    assert outcome.containers <= 2
+    assert outcome.containers <= 3  # probe, sudoers read as root, smoke run or services
     leftovers = subprocess.run([*engine.argv, "ps", "-aq", "--filter", f"label={LABEL}"],
                                capture_output=True, text=True).stdout.split()
     assert leftovers == []

@@ -114,6 +114,17 @@ CASES = [
     Case("CHL204", "other-user", "FROM ubuntu:22.04\n" + U + "RUN useradd -u 1001 admin && usermod -aG sudo admin\n", []),
     Case("CHL204", "in-init-script", "FROM ubuntu:22.04\n" + U + "COPY --chmod=755 run.sh /run.sh\nENTRYPOINT [\"/run.sh\"]\n", [3],
          {"run.sh": "#!/bin/sh\n\nusermod -aG sudo chaimeleon\n"}),
+    Case("CHL204", "rootfs-copied-to-root-usermod-user", KNOWN.replace("ubuntu-python:", "ubuntu-python-desktop:") +
+         "USER root\nCOPY rootfs /\nRUN chmod +x /usr/local/bin/init.sh\nUSER chaimeleon\nENTRYPOINT [\"/usr/local/bin/init.sh\"]\n",
+         [3], {"rootfs/usr/local/bin/init.sh": "#!/bin/bash\nsudo true\nusermod -aG sudo $USER\n"}),
+    Case("CHL204", "rootfs-slash-whoami", "FROM ubuntu:22.04\n" + U + "COPY rootfs/ /\nUSER chaimeleon\nENTRYPOINT [\"/opt/init.sh\"]\n",
+         [2], {"rootfs/opt/init.sh": "#!/bin/sh\nusermod -aG sudo \"$(whoami)\"\n"}),
+    Case("CHL204", "chown-copied-home", "FROM ubuntu:22.04\n" + U + "COPY --chown=chaimeleon:chaimeleon rootfs/home/chaimeleon /home/chaimeleon/\nUSER chaimeleon\nENTRYPOINT [\"/home/chaimeleon/.init/run.sh\"]\n",
+         [2], {"rootfs/home/chaimeleon/.init/run.sh": "#!/bin/sh\ngpasswd -a $LOGNAME sudo\n"}),
+    Case("CHL204", "user-reassigned-in-script", "FROM ubuntu:22.04\n" + U + "COPY rootfs /\nUSER chaimeleon\nENTRYPOINT [\"/opt/init.sh\"]\n",
+         [], {"rootfs/opt/init.sh": "#!/bin/sh\nUSER=helper\nusermod -aG sudo $USER\n"}),
+    Case("CHL403", "start-up-script-in-a-rootfs-copied-to-root", "FROM ubuntu:22.04\n" + U + "COPY rootfs /\nUSER chaimeleon\nENTRYPOINT [\"/opt/init.sh\"]\n",
+         [], {"rootfs/opt/init.sh": "#!/bin/sh\necho\n"}),
     # CHL205
     Case("CHL205", "no-ssh-info", "FROM ubuntu:22.04\n" + U + 'RUN echo "chaimeleon:chaimeleon" | chpasswd\n', [3]),
     Case("CHL205", "ssh-no-rotation", "FROM ubuntu:22.04\n" + U + 'RUN apt-get install -y --no-install-recommends openssh-server\nRUN echo "chaimeleon:chaimeleon" | chpasswd\n', [4]),

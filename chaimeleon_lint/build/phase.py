@@ -26,6 +26,7 @@ from chaimeleon_lint.build.engine import Engine, Mount
 from chaimeleon_lint.build.layers import scan_saved
 from chaimeleon_lint.findings import Hit, Span
 from chaimeleon_lint.model.image import MOUNT_DIRS, PLATFORM_GID, PLATFORM_HOME, PLATFORM_UID
+from chaimeleon_lint.model.sudoers import grants_in, grants_to
 from chaimeleon_lint.source.dockerfile import Dockerfile
 
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
@@ -115,6 +116,12 @@ def _phase(engine: Engine, dockerfile_path: Path, context: Path, dockerfile: Doc
                              f"{probe.stderr.strip()[-300:] or 'no /bin/sh?'}")
     else:
         outcome.hits += probe_hits(facts, dockerfile)
+        sudoers = engine.run(engine.run_args(tag, f"chl-sudoers-{session}", session, entrypoint="/bin/sh",
+                                             command=[f"{IN_CONTAINER}/sudoers.sh"], mounts=[scripts], user="0"),
+                             timeout=120)
+        outcome.containers += 1
+        if sudoers.returncode == 0 and not any(rule == "CHL804" for rule, _ in outcome.hits):
+            outcome.hits += sudoers_hits(sudoers.stdout, facts, dockerfile)
 
     progress("measuring layers")
     outcome.hits += size_hits(engine, tag, int(config.get("Size") or 0), options.size_budget, dockerfile)
@@ -199,7 +206,7 @@ def parse_probe(output: str) -> dict[str, object]:
     facts: dict[str, object] = {"dirs": {}, "programs": set()}
     for line in output.splitlines():
         key, _, rest = line.partition(" ")
-        if key in ("uid", "gid", "groups", "sudo"):
+        if key in ("uid", "gid", "user", "groups", "gids", "sudo"):
             facts[key] = rest.strip()
         elif key == "dir":
             parts = rest.split()
@@ -232,6 +239,21 @@ def probe_hits(facts: dict[str, object], dockerfile: Dockerfile) -> Iterator[tup
         yield "CHL804", Hit(span, {"how": "`sudo -n true` succeeds"})
     elif groups & ADMIN_GROUPS:
         yield "CHL804", Hit(span, {"how": f"the user is in {', '.join(sorted(groups & ADMIN_GROUPS))}"})
+
+
+def sudoers_hits(output: str, facts: dict[str, object], dockerfile: Dockerfile) -> Iterator[tuple[str, Hit]]:
+    """CHL804 from the sudoers files as root read them: a grant to the user, its uid or a group of it."""
+    grants = []
+    for chunk in output.split("@@file ")[1:]:
+        path, _, content = chunk.partition("\n")
+        grants += grants_in(content, 0, path.strip())
+    found = grants_to(grants, str(facts.get("user", "")), str(facts.get("uid", "")),
+                      set(str(facts.get("groups", "")).split()), set(str(facts.get("gids", "")).split()))
+    if found:
+        line = _user_line(dockerfile)
+        first = found[0]
+        yield "CHL804", Hit(Span.at(line) if line else None,
+                            {"how": f"{first.path} grants {first.who} {first.commands}"})
 
 
 def size_hits(engine: Engine, tag: str, size: int, budget: int, dockerfile: Dockerfile) -> list[tuple[str, Hit]]:
