@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from chaimeleon_lint.checks import check
 from chaimeleon_lint.findings import Hit, Span
 from chaimeleon_lint.model.effects.common import under
-from chaimeleon_lint.model.image import Image, Install, Run
+from chaimeleon_lint.model.image import Image, Install, Run, Stage, home_of
 
 _APT_LISTS = "/var/lib/apt/lists"
 _CONDA_INSTALLS = frozenset({"install", "create", "env create", "env update", "update"})
@@ -27,10 +27,19 @@ def _assigned(run: Run, install: Install, name: str) -> bool:
     return name in run.env or any(k == name for k, _ in install.command.assigns)
 
 
+def _pip_cache_mounted(stage: Stage, run: Run) -> bool:
+    """A cache or tmpfs mount over pip's cache directory (`~/.cache/pip` of the RUN's user) or a parent."""
+    home = home_of(stage.accounts, run.user)
+    if home is None:  # the user's home is unknown: any mount of a `.cache/pip` or `.cache` counts
+        return any(m.endswith(("/.cache/pip", "/.cache")) for m in run.cache_mounts)
+    return any(under(f"{home.rstrip('/')}/.cache/pip", m) for m in run.cache_mounts)
+
+
 @check("CHL501")
 def pip_no_cache_dir(image: Image) -> Iterator[Hit]:
-    for run in image.final.runs:
-        if run.pip_no_cache or any(m.endswith("/.cache/pip") or m.endswith("/.cache") for m in run.cache_mounts):
+    stage = image.final
+    for run in stage.runs:
+        if run.pip_no_cache or _pip_cache_mounted(stage, run):
             continue
         for install in run.installs:
             words = _words(install)
@@ -77,9 +86,9 @@ def poetry_cache_not_purged(image: Image) -> Iterator[Hit]:
 def apt_lists_not_removed(image: Image) -> Iterator[Hit]:
     for run in image.final.runs:
         updates = [i for i in run.installs if i.manager == "apt" and i.action == "update"]
-        if not updates or any(under(m, _APT_LISTS) for m in run.cache_mounts):
+        if not updates or any(under(_APT_LISTS, m) for m in run.cache_mounts):
             continue
-        if not any(under(path.rstrip("*").rstrip("/"), _APT_LISTS) for path in run.removed):
+        if not any(under(_APT_LISTS, path.rstrip("*").rstrip("/") or "/") for path in run.removed):
             yield Hit(Span.at(updates[0].command.line))
 
 

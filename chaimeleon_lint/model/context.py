@@ -160,13 +160,12 @@ class Context:
         return text
 
     def license(self) -> str | None:
-        """The redistributable licence of the context, or of its repository (up to `.git`)."""
-        directory = self.root.resolve()
-        while True:
-            found = _license_in(directory)
-            if found or (directory / ".git").exists() or directory.parent == directory:
-                return found
-            directory = directory.parent
+        """The redistributable licence of the context or of a folder above it up to the repository
+        root (the nearest folder holding `.git`); the context alone when it is in no repository."""
+        context = self.root.resolve()
+        chain = [context, *context.parents]
+        top = next((i for i, d in enumerate(chain) if (d / ".git").exists()), 0)
+        return next((found for d in chain[:top + 1] if (found := _license_in(d))), None)
 
 
 def _license_in(directory: Path) -> str | None:

@@ -253,6 +253,13 @@ class Stage(NamedTuple):
     context: "Context | None"
     out_of_scope: tuple[OutOfScope, ...] = ()
     from_end_line: int = 0  # the last line of the FROM instruction (a continuation may span lines)
+    pip_index: str | None = None  # the index-url a pip configuration in the image names
+
+    def pip_env(self) -> dict[str, Value]:
+        """The ENV as pip sees it: a configuration file's index-url counts where no PIP_INDEX_URL is set."""
+        if self.pip_index is None:
+            return self.env
+        return {"PIP_INDEX_URL": Value(self.pip_index), **self.env}
 
     def node(self, path: str) -> Node | None:
         return find_node(path, self.nodes, self.trees, self.context)

@@ -24,6 +24,7 @@ from chaimeleon_lint.source.variables import UNKNOWN, Scope, Value, expand, pair
 
 DEFAULT_KNOWN_BASES = ("harbor.chaimeleon-eu.i3m.upv.es/chaimeleon-library*/ubuntu-python*",)
 _CACHE_ENV = "PIP_NO_CACHE_DIR"
+PLATFORM_PIP_INDEX = "http://py-repo-service.package-repos-proxy:3141/root/pypi/+simple/"
 
 
 def _empty(name: str) -> Value:
@@ -334,11 +335,11 @@ class _Simulation:
 
 
 def _cache_mounts(ins: Instruction) -> tuple[str, ...]:
-    """Targets of `RUN --mount=type=cache,target=...`: caches there never reach the image."""
+    """Targets of `RUN --mount=type=cache|tmpfs,target=...`: what is written there never reaches the image."""
     found = []
     for key, value in ins.flags:
-        if key == "mount" and value and "type=cache" in value:
-            options = dict(part.partition("=")[::2] for part in value.split(","))
+        options = dict(part.partition("=")[::2] for part in (value or "").split(","))
+        if key == "mount" and options.get("type") in ("cache", "tmpfs"):
             target = options.get("target") or options.get("dst") or options.get("destination")
             if target:
                 found.append(absolute(target, "/"))
@@ -370,6 +371,7 @@ def _provide_platform(state: StageState, desktop: bool, jupyter: bool) -> None:
         state.nodes[path] = Node(path, True, owner, owner, 0o755, None)
     state.user = UserState("chaimeleon:chaimeleon", PLATFORM_UID, PLATFORM_GID, None)
     state.workdir = PLATFORM_HOME
+    state.pip_index = PLATFORM_PIP_INDEX  # the base images put it in ~/.config/pip/pip.conf
     if desktop:
         for capability in ("desktop", "vnc", "ssh", "supervisor"):
             state.capabilities[capability] = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import posixpath
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from chaimeleon_lint.source.variables import Value
 _WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 _APT_CONF = "/etc/apt/apt.conf.d"
 _PIP_CONFS = ("/etc/pip.conf", "/etc/xdg/pip/pip.conf")
+_PIP_INDEX = re.compile(r"^\s*index[-_]url\s*[=:]\s*(\S+)", re.M)
 
 
 @dataclass
@@ -52,6 +54,7 @@ class StageState:
     exposes: list[tuple[int, int]] = field(default_factory=list)
     apt_no_recommends: bool = False
     pip_no_cache: bool = False
+    pip_index: str | None = None  # the index-url a pip configuration in the image names
     removed: list[str] = field(default_factory=list)  # by the RUN being simulated
     out_of_scope: list[OutOfScope] = field(default_factory=list)
     from_end_line: int = 0
@@ -170,9 +173,10 @@ class StageState:
         elif under(path, _APT_CONF) and "install-recommends" in content.lower():
             lowered = content.lower().replace(" ", "")
             self.apt_no_recommends = '"false"' in lowered or '"0"' in lowered
-        elif (path in _PIP_CONFS or path.endswith("/.pip/pip.conf") or path.endswith("/.config/pip/pip.conf")) \
-                and "no-cache-dir" in content.lower():
-            self.pip_no_cache = True
+        elif path in _PIP_CONFS or path.endswith("/.pip/pip.conf") or path.endswith("/.config/pip/pip.conf"):
+            self.pip_no_cache = self.pip_no_cache or "no-cache-dir" in content.lower()
+            index = _PIP_INDEX.search(content)
+            self.pip_index = index[1] if index else self.pip_index
 
     def freeze(self) -> Stage:
         return Stage(
@@ -184,6 +188,6 @@ class StageState:
             runs=tuple(self.runs), installs=tuple(self.installs), writes=tuple(self.writes),
             sudo=tuple(self.sudo), passwords=tuple(self.passwords), capabilities=dict(self.capabilities),
             exposes=tuple(self.exposes), trees=tuple(self.trees), context=self.context,
-            out_of_scope=tuple(self.out_of_scope), from_end_line=self.from_end_line,
+            out_of_scope=tuple(self.out_of_scope), from_end_line=self.from_end_line, pip_index=self.pip_index,
         )
 

@@ -84,4 +84,7 @@ def apply(state: StageState, inv: Invocation, command: Command, as_root: bool | 
                 state.capabilities.setdefault(capability, command.line)
     if install.manager == "pip" and install.action == "config" and "global.no-cache-dir" in install.packages[:2]:
         state.pip_no_cache = True
+    if install.manager == "pip" and install.action == "config" and install.packages[:2] in (
+            ("set", "global.index-url"), ("set", "install.index-url")) and len(install.packages) > 2:
+        state.pip_index = install.packages[2]
     return install
