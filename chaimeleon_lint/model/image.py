@@ -164,11 +164,12 @@ class Launch(NamedTuple):
     commands: tuple[Command, ...]
     line: int
     end_line: int
+    shell: tuple[str, ...] = ("/bin/sh", "-c")  # the SHELL in force where it was written
 
     @property
     def argv(self) -> tuple[str, ...]:
-        """What the kernel will exec: the exec form, or the shell wrapping the text."""
-        return self.exec_form if self.exec_form is not None else ("/bin/sh", "-c", self.text)
+        """What the kernel will exec: the exec form, or the SHELL wrapping the text."""
+        return self.exec_form if self.exec_form is not None else (*self.shell, self.text)
 
 
 class Install(NamedTuple):

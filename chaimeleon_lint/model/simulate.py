@@ -122,8 +122,9 @@ class _Simulation:
         # An ARG without a default (`:${BASE_VERSION}${CUDA_VERSION}`) is usually in the tag; the known
         # parts must match on their own, so an unknown registry or repository never does.
         known = bool(base.text) and any(fnmatch.fnmatchcase(base.text, p) for p in self.known_bases)
+        scratch = base.known and base.text.lower() == "scratch"
         state = StageState(index, name, base, ins.line, None, known, self.context, from_end_line=ins.end_line,
-                           env_known=known or (base.known and base.text.lower() == "scratch"))
+                           env_known=known or scratch, has_base_dirs=not scratch)
         if known:
             _provide_platform(state, "desktop" in base.text, "jupyter" in base.text)
         self.stages.append(state)
@@ -203,7 +204,7 @@ class _Simulation:
         if ins.exec_form is None:
             context = self.shell_context(self.state.user, self.runtime_scope())
             commands = tuple(parse_script(ins.shell_text, ins.shell_line, context))
-        launch = Launch(ins.exec_form, ins.rest, commands, ins.line, ins.end_line)
+        launch = Launch(ins.exec_form, ins.rest, commands, ins.line, ins.end_line, self.state.shell)
         if ins.keyword == "ENTRYPOINT":
             self.state.entrypoint = launch
             if self.state.cmd_inherited:

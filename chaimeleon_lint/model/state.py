@@ -17,6 +17,11 @@ from chaimeleon_lint.model.sudoers import grants_in
 from chaimeleon_lint.source.variables import Value
 
 _WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
+# Directories every Linux base image has (the FHS top level and a few below it): a COPY or mkdir
+# into them creates nothing, so they keep their owner (root), whatever --chown says.
+_BASE_DIRS = frozenset("/bin /boot /dev /etc /home /lib /media /mnt /opt /proc /root /run /sbin /srv /sys /tmp /usr "
+                       "/var /usr/bin /usr/lib /usr/local /usr/local/bin /usr/local/lib /usr/sbin /usr/share "
+                       "/var/cache /var/lib /var/log /var/tmp".split())
 _APT_CONF = "/etc/apt/apt.conf.d"
 _PIP_CONFS = ("/etc/pip.conf", "/etc/xdg/pip/pip.conf")
 _PIP_INDEX = re.compile(r"^\s*index[-_]url\s*[=:]\s*(\S+)", re.M)
@@ -59,6 +64,7 @@ class StageState:
     out_of_scope: list[OutOfScope] = field(default_factory=list)
     from_end_line: int = 0
     env_known: bool = False  # the base image's ENV is known, so a name in no scope is ""
+    has_base_dirs: bool = True  # the root base has the FHS directories (every image but scratch)
 
     def child(self, index: int, name: str | None, base: Value, line: int, end_line: int) -> "StageState":
         """A stage built FROM this one: same file system, users and ENV; fresh ARGs and per-stage records."""
@@ -149,7 +155,8 @@ class StageState:
         """mkdir (-p): only the missing directories are created, owned by who made them."""
         missing = []
         current = path
-        while current != "/" and self.node(current) is None:
+        in_base = _BASE_DIRS if self.has_base_dirs else frozenset()
+        while current != "/" and self.node(current) is None and current not in in_base:
             missing.append(current)
             if not parents:
                 break

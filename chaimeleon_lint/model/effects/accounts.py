@@ -132,7 +132,7 @@ def _user(state: StageState, inv: Invocation, line: int) -> None:
     state.set_account(Account(name, uid, gid, groups, home_dir, line))
     if creates_home and state.node(home_dir) is None:
         state.make_dirs(home_dir, 0, 0, 0o755, line)
-        state.nodes[home_dir] = Node(home_dir, True, uid, gid, 0o750, line)
+        state.nodes[home_dir] = Node(home_dir, True, uid, gid, None, line)  # HOME_MODE: the base's login.defs
 
 
 def _usermod(state: StageState, inv: Invocation) -> None:
