@@ -272,8 +272,10 @@ def _run(engine: Engine, cases: list[Case], tmp: Path) -> list[Outcome]:
     try:
         with ThreadPoolExecutor(max_workers=3) as pool:
             return list(pool.map(lambda ct: agree(engine, ct[0], tmp, ct[1]), zip(cases, tags)))
-    finally:
+    finally:  # buildah's intermediate images carry the label too: they go with the tagged ones
         subprocess.run(engine.command("rmi", "-f", *tags), capture_output=True)
+        subprocess.run(engine.command("image", "prune", "-f", "--filter", f"label={AGREEMENT_LABEL}=1"),
+                       capture_output=True)
 
 
 TALLY: dict[str, list[Outcome]] = {}  # what the generated runs compared, summed up at the end
