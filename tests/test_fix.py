@@ -101,6 +101,24 @@ def test_fix_gives_exact_text_relints_clean_and_is_idempotent(tmp_path: Path, ru
     assert _fix(path, rule) == fixed
 
 
+@pytest.mark.parametrize(("before", "after"), [
+    ('ARG V=1\nARG CUDA=""\nFROM ubuntu:22.04\nLABEL version="${V}$CUDA"\n',
+     'ARG V=1\nARG CUDA=""\nFROM ubuntu:22.04\nARG V\nARG CUDA\nLABEL version="${V}$CUDA"\n'),
+    ("ARG D=/opt\nFROM ubuntu:22.04 AS a\nRUN mkdir $D\nFROM \\\n  a\nWORKDIR $D\n",
+     "ARG D=/opt\nFROM ubuntu:22.04 AS a\nARG D\nRUN mkdir $D\nFROM \\\n  a\nARG D\nWORKDIR $D\n"),
+])
+def test_fix_declares_out_of_scope_args_in_their_stage(tmp_path: Path, before: str, after: str) -> None:
+    """CHL903: `ARG NAME` after the stage's FROM (its last line), once per stage and name; the labels
+    that were empty because of it are then filled (CHL103 goes too)."""
+    path = tmp_path / "Dockerfile"
+    path.write_text(before)
+    assert _fix(path, "CHL903") == after
+    path.write_text(after)
+    assert [f.rule for f in _lint(path, "CHL903").findings] == []
+    if "version" in before:
+        assert [f.rule for f in _lint(path, "CHL103").findings] == []
+
+
 @pytest.mark.parametrize(("rule", "before"), UNSAFE)
 def test_no_fix_where_it_would_be_wrong(tmp_path: Path, rule: str, before: str) -> None:
     path = tmp_path / "Dockerfile"

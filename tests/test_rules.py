@@ -301,6 +301,7 @@ CASES = [
     Case("CHL903", "cmd-shell-form", "ARG PORT=8080\nFROM ubuntu:22.04\nCMD python3 -m http.server $PORT\n", [3]),
     Case("CHL903", "exec-form-is-not-expanded", "ARG V=1\nFROM ubuntu:22.04\nCMD [\"echo\", \"$V\"]\n", []),
     Case("CHL903", "env-of-same-name-in-stage", "ARG V=1\nFROM ubuntu:22.04\nENV V=2\nRUN echo $V\n", []),
+    Case("CHL903", "empty-workdir", "ARG APP_DIR=/opt/app\nFROM ubuntu:22.04\nWORKDIR $APP_DIR\n", [3]),
     Case("CHL903", "escape-directive", "# escape=`\nARG V=1\nFROM ubuntu:22.04\nLABEL a=`$V b=$V\n", [4]),
 ]
 

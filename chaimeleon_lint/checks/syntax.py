@@ -35,4 +35,4 @@ def arg_out_of_scope(image: Image) -> Iterator[Hit]:
     for stage in image.stages:
         for use in first_uses(stage.out_of_scope):
             yield Hit(Span.at(use.line), {"name": use.name, "arg_line": use.arg_line, "from_line": stage.from_line},
-                      subject=stage)
+                      variant="empty-workdir" if use.empties_workdir else None, subject=stage)

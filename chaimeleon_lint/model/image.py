@@ -154,6 +154,7 @@ class OutOfScope(NamedTuple):
     name: str
     line: int  # the instruction that uses it
     arg_line: int  # the global ARG
+    empties_workdir: bool = False  # the WORKDIR it is used in expands to "": the build fails
 
 
 class Launch(NamedTuple):

@@ -173,6 +173,9 @@ class _Simulation:
     def workdir(self, ins: Instruction) -> None:
         value = self.expand(ins.rest)
         state = self.state
+        if value.known and not value.text:  # docker's classic builder: "cannot normalize nothing"
+            state.out_of_scope = [u._replace(empties_workdir=True) if u.line == ins.line else u
+                                  for u in state.out_of_scope]
         if not value.known:
             state.workdir, state.workdir_line = None, ins.line
             return
