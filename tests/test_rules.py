@@ -250,6 +250,7 @@ CASES = [
     Case("CHL604", "batch-exempt", "FROM ubuntu:22.04\n", []),
     Case("CHL605", "jupyter-no-browser", "FROM ubuntu:22.04\nRUN apt-get install -y --no-install-recommends lxde x11vnc\nRUN pip install --no-cache-dir jupyterlab==4.1\n", [3]),
     Case("CHL605", "jupyter-with-browser", "FROM ubuntu:22.04\nRUN apt-get install -y --no-install-recommends lxde x11vnc firefox\nRUN pip install --no-cache-dir jupyterlab\n", []),
+    Case("CHL605", "jupyter-on-known-desktop-base", "FROM harbor.chaimeleon-eu.i3m.upv.es/chaimeleon-library/ubuntu-python-tensorflow-desktop:3.0.2\nUSER root\nRUN pip install --no-cache-dir jupyter\n", []),
     Case("CHL605", "batch-with-port-exempt", "FROM ubuntu:22.04\nEXPOSE 8080\n", []),
     # CHL701
     Case("CHL701", "latest", "FROM ubuntu:latest\n", [1]),

@@ -376,8 +376,8 @@ def _provide_platform(state: StageState, desktop: bool, jupyter: bool) -> None:
     state.user = UserState("chaimeleon:chaimeleon", PLATFORM_UID, PLATFORM_GID, None)
     state.workdir = PLATFORM_HOME
     state.pip_index = PLATFORM_PIP_INDEX  # the base images put it in ~/.config/pip/pip.conf
-    if desktop:
-        for capability in ("desktop", "vnc", "ssh", "supervisor"):
+    if desktop:  # the desktop images also install firefox-esr (and link it as firefox)
+        for capability in ("desktop", "vnc", "ssh", "supervisor", "browser"):
             state.capabilities[capability] = None
     if jupyter:
         state.capabilities["webui"] = state.capabilities["browser"] = None
