@@ -67,9 +67,13 @@ CASES = [
         {}, [("CHL401", "Dockerfile", 5, "info")]),
     Net("mirror-through-pip-config-set", APP + f"RUN pip config set global.index-url {MIRROR}\nCMD pip install pydicom\n",
         {}, [("CHL401", "Dockerfile", 5, "info")]),
-    Net("mirror-from-known-base", "FROM harbor.chaimeleon-eu.i3m.upv.es/chaimeleon-library-batch/ubuntu-python:0.3.1\n"
+    # the platform's ubuntu-python puts its pip.conf at ~/.config/pip.conf, where pip does not look
+    # (`pip config debug` in a built image lists ~/.pip/pip.conf and ~/.config/pip/pip.conf only)
+    Net("known-base-pip-conf-is-not-read", "FROM harbor.chaimeleon-eu.i3m.upv.es/chaimeleon-library-batch/ubuntu-python:0.3.1\n"
         "USER root\nCOPY --chmod=755 run.sh /opt/run.sh\nUSER chaimeleon\nENTRYPOINT [\"/opt/run.sh\"]\n",
-        run_sh("pip install --user pydicom\n"), [("CHL402", "run.sh", 2, "info")]),
+        run_sh("pip install --user pydicom\n"), [("CHL402", "run.sh", 2, "error")]),
+    Net("pip-conf-at-a-place-pip-ignores", APP + "COPY pip.conf /root/.config/pip.conf\nCMD pip install pydicom\n",
+        {"pip.conf": f"[global]\nindex-url = {MIRROR}\n"}, [("CHL401", "Dockerfile", 5, "error")]),
     Net("pip-conf-elsewhere-is-not-the-mirror", APP + "COPY pip.conf /etc/pip.conf\nCMD pip install pydicom\n",
         {"pip.conf": "[global]\nindex-url = https://pypi.org/simple\n"}, [("CHL401", "Dockerfile", 5, "error")]),
     Net("extra-index-is-not-the-mirror", APP + f"CMD pip install --extra-index-url {MIRROR} x\n", {},

@@ -24,7 +24,6 @@ from chaimeleon_lint.source.variables import UNKNOWN, Scope, Value, expand, pair
 
 DEFAULT_KNOWN_BASES = ("harbor.chaimeleon-eu.i3m.upv.es/chaimeleon-library*/ubuntu-python*",)
 _CACHE_ENV = "PIP_NO_CACHE_DIR"
-PLATFORM_PIP_INDEX = "http://py-repo-service.package-repos-proxy:3141/root/pypi/+simple/"
 
 
 def _empty(name: str) -> Value:
@@ -375,7 +374,6 @@ def _provide_platform(state: StageState, desktop: bool, jupyter: bool) -> None:
         state.nodes[path] = Node(path, True, owner, owner, 0o755, None)
     state.user = UserState("chaimeleon:chaimeleon", PLATFORM_UID, PLATFORM_GID, None)
     state.workdir = PLATFORM_HOME
-    state.pip_index = PLATFORM_PIP_INDEX  # the base images put it in ~/.config/pip/pip.conf
     if desktop:  # the desktop images also install firefox-esr (and link it as firefox)
         for capability in ("desktop", "vnc", "ssh", "supervisor", "browser"):
             state.capabilities[capability] = None
