@@ -176,6 +176,18 @@ def entry() -> None:
         main()
 
 
+def _build_arg_values(given: tuple[str, ...]) -> dict[str, str]:
+    """`--build-arg K=V`, and `--build-arg K`, which the engine takes from the environment (unset if absent)."""
+    values: dict[str, str] = {}
+    for item in given:
+        key, eq, value = item.partition("=")
+        if eq:
+            values[key] = value
+        elif key in os.environ:
+            values[key] = os.environ[key]
+    return values
+
+
 class BuildRequest(NamedTuple):
     """What the user asked of the build phase on the command line."""
 
@@ -341,6 +353,7 @@ def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str]
             severity={cat.resolve(r): s for r, s in cfg.severity},  # type: ignore[misc]
             known_base_images=cfg.known_base_images or Options().known_base_images,
             kind=kind or cfg.kind,
+            build_args=_build_arg_values(request.build_args) if request is not None else None,
         )
         ctx = context_dir if context_dir is not None else (path.parent if path is not None else None)
         jobs.append(_Job(shown, path, data, source, cfg, options, ctx))

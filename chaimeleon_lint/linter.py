@@ -30,6 +30,7 @@ class Options:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     known_base_images: tuple[str, ...] = DEFAULT_KNOWN_BASES
     kind: str | None = None
+    build_args: Mapping[str, str] | None = None  # with --build: exactly what the engine gets
 
 
 class Suppressed(NamedTuple):
@@ -67,7 +68,7 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
     """Lint one decoded Dockerfile; context_dir None means no build context (stdin)."""
     dockerfile = parse(source.text)
     context = Context.open(context_dir, dockerfile_path) if context_dir is not None else None
-    image = simulate(dockerfile, context, options.known_base_images, options.kind)
+    image = simulate(dockerfile, context, options.known_base_images, options.kind, options.build_args)
     pragmas = parse_pragmas(dockerfile)
     suppressed = Suppressed(
         frozenset(r for r in map(catalogue.resolve, pragmas.file) if r),

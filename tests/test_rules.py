@@ -333,3 +333,19 @@ def test_pragma_suppresses_the_next_instruction_only(run_lint) -> None:
 def test_file_ignore_pragma(run_lint) -> None:
     found = run_lint("# chaimeleon-lint: file-ignore=CHL101\nFROM ubuntu:22.04\n")
     assert "CHL101" not in found and "CHL103" in found
+
+
+@pytest.mark.parametrize(("build_args", "lines"), [(None, []), ({}, [3]), ({"V": "1.0"}, []), ({"V": ""}, [3])])
+def test_build_args_known_with_build(tmp_path, build_args, lines) -> None:
+    """With --build the engine gets exactly the --build-arg values: an ARG without default that none
+    sets is then "" (CHL103), not "present, value unknown"."""
+    from chaimeleon_lint import catalogue
+    from chaimeleon_lint.checks import collect
+    from chaimeleon_lint.linter import Options, lint_source
+    from chaimeleon_lint.source.text import decode
+
+    path = tmp_path / "Dockerfile"
+    path.write_text("FROM ubuntu:22.04\nARG V\nLABEL name=x version=$V\n")
+    result = lint_source(decode(path.read_bytes(), "Dockerfile"), tmp_path,
+                         Options(select=frozenset({"CHL103"}), build_args=build_args), catalogue.load(), collect(), path)
+    assert [f.line for f in result.findings] == lines
