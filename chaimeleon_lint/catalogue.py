@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -41,12 +41,12 @@ class RuleSpec(NamedTuple):
     variants: dict[str, Variant]
     examples: tuple[Example, ...]
 
-    def render(self, variant: str | None, params: dict[str, object]) -> tuple[Severity, str]:
-        """Severity and message for one hit; a variant overrides both."""
-        if variant is None:
-            return self.severity, self.message.format(**params)
-        chosen = self.variants[variant]
-        return chosen.severity, chosen.message.format(**params)
+    def render(self, variant: str | None, params: dict[str, object],
+               words: Callable[[str], str] | None = None) -> tuple[Severity, str]:
+        """Severity and message for one hit; a variant overrides both. `words` puts the template (not
+        the values found in the Dockerfile) in the platform's words."""
+        severity, template = (self.severity, self.message) if variant is None else self.variants[variant]
+        return severity, (words(template) if words else template).format(**params)
 
 
 class Records(Mapping[str, RuleSpec]):

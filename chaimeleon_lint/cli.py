@@ -6,7 +6,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -32,11 +32,29 @@ def _fail(message: str) -> None:
     click.echo(f"chaimeleon-lint: error: {message}", err=True)
 
 
-def _explain(rule: str) -> str:
+def _profile(name_or_path: str):  # type: ignore[no-untyped-def]
+    """The profile --platform names; a wrong one is a usage error (exit 2) naming the key."""
+    from chaimeleon_lint.profile import ProfileError, load
+
+    try:
+        return load(name_or_path)
+    except ProfileError as exc:
+        _fail(f"--platform: {exc}")
+        sys.exit(EXIT_ERROR)
+
+
+def _explain(rule: str, words: Callable[[str], str] | None = None) -> str:
+    """The rule's record for a reader, in the words of the platform given (default: the guide's)."""
     from chaimeleon_lint import catalogue
 
     cat = catalogue.load()
     spec = cat.rules[cat.resolve(rule)]  # type: ignore[index]
+    if words is not None:
+        spec = spec._replace(title=words(spec.title), summary=words(spec.summary), why=words(spec.why),
+                             guide=words(spec.guide), fix=words(spec.fix), limits=words(spec.limits),
+                             examples=tuple(e._replace(dockerfile=words(e.dockerfile),
+                                                       before=words(e.before) if e.before else e.before)
+                                            for e in spec.examples))
     parts = [f"{spec.id} {spec.slug} ({spec.severity.label}): {spec.title}", "", spec.summary, "",
              "Why:", spec.why]
     if spec.guide:
@@ -92,6 +110,8 @@ def _list_rules() -> str:
 @click.option("--force-build", is_flag=True, help="Build even when the static phase found errors.")
 @click.option("--engine", type=click.Choice(["docker", "podman", "podman-remote"]),
               help="Container engine (default: docker, then podman).")
+@click.option("--platform", "platform", metavar="NAME|FILE",
+              help="The platform profile: chaimeleon, eucaim, or a profile file (default: detected).")
 @click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="Passed to the engine's build.")
 @click.option("--target", metavar="STAGE", help="Build this stage.")
 @click.option("--smoke-args", metavar="ARGS",
@@ -106,7 +126,7 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
          no_color: bool, quiet: bool, list_rules: bool, explain: str | None, since: str | None, fix: bool, diff: bool,
          jobs: int, build: bool, force_build: bool,
          engine: str | None, build_args: tuple[str, ...], target: str | None, smoke_args: str | None,
-         smoke_timeout: float, keep_image: bool, verbose: bool) -> None:
+         smoke_timeout: float, keep_image: bool, verbose: bool, platform: str | None) -> None:
     """Check Dockerfiles against the CHAIMELEON platform's integration rules.
 
     PATHS are Dockerfiles, directories to search for them, or - for standard input.
@@ -124,7 +144,8 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
         if cat.resolve(explain) is None:
             _fail(f"unknown rule {explain!r}; see --list-rules")
             sys.exit(EXIT_ERROR)
-        click.echo(_explain(explain), nl=False)
+        profile = _profile(platform) if platform else None
+        click.echo(_explain(explain, profile.translate if profile else None), nl=False)
         return
     if not paths:
         raise click.UsageError("give at least one Dockerfile, directory, or - for standard input")
@@ -143,7 +164,7 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
                            force_build) if build or force_build else None
     sys.exit(_lint(paths, fmt, _names(select), _names(ignore), failure_threshold, config_path, context_dir,
                    kind, no_color, quiet, request, "fix" if fix else "diff" if diff else None, extra_outputs,
-                   since, jobs or os.cpu_count() or 1))
+                   since, jobs or os.cpu_count() or 1, platform))
 
 
 @click.command("init", context_settings={"help_option_names": ["-h", "--help"]})
@@ -317,12 +338,15 @@ def _isolated(job: _Job, fixing: bool, context: object) -> tuple[str, Result] | 
 def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str], threshold_name: str | None,
           config_path: Path | None, context_dir: Path | None, kind: str | None, no_color: bool,
           quiet: bool, request: BuildRequest | None = None, fixing: str | None = None,
-          outputs: Sequence[tuple[str, Path]] = (), since: str | None = None, workers: int = 1) -> int:
+          outputs: Sequence[tuple[str, Path]] = (), since: str | None = None, workers: int = 1,
+          platform: str | None = None) -> int:
     from chaimeleon_lint import catalogue, config
     from chaimeleon_lint.linter import Options
+    from chaimeleon_lint.profile import ProfileError, load
     from chaimeleon_lint.source.text import InputError, Source, decode
 
     cat = catalogue.load()
+    chosen = _profile(platform) if platform else None
     targets, status = _targets(paths)
     try:
         fixed_config = config.load(config_path) if config_path else None
@@ -348,12 +372,19 @@ def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str]
             _fail(f"{shown}: not fixed: {source.notes[0]}, and writing it back would change those bytes")
             status = EXIT_ERROR
             continue
+        try:
+            profile = chosen or (load(cfg.platform) if cfg.platform else None)
+        except ProfileError as exc:
+            _fail(f"{cfg.path}: platform: {exc}")
+            status = EXIT_ERROR
+            continue
         options = Options(
             select=frozenset(select), ignore=frozenset(ignore) | frozenset(cfg.ignore),
             severity={cat.resolve(r): s for r, s in cfg.severity},  # type: ignore[misc]
             known_base_images=cfg.known_base_images or Options().known_base_images,
             kind=kind or cfg.kind,
             build_args=_build_arg_values(request.build_args) if request is not None else None,
+            platform=profile, platform_from="--platform" if chosen else "configuration",
         )
         ctx = context_dir if context_dir is not None else (path.parent if path is not None else None)
         jobs.append(_Job(shown, path, data, source, cfg, options, ctx))
@@ -473,7 +504,7 @@ def _build_phase(result, request: BuildRequest, cfg, path: Path | None, ctx: Pat
         smoke_args=request.smoke_args if request.smoke_args is not None else cfg.smoke_args,
         smoke_timeout=request.smoke_timeout, service_timeout=min(request.smoke_timeout, 120),
         size_budget=(cfg.size_budget_mb or 10240) * 1024 * 1024, keep_image=request.keep_image,
-        verbose=request.verbose)
+        verbose=request.verbose, platform=result.platform)
     with _progress(request.verbose) as progress:
         outcome = run_phase(engine, path, ctx, parse(source.text), result.kind, build_options, progress)
     notes = list(outcome.notes)

@@ -28,6 +28,7 @@ class Config(NamedTuple):
     smoke_args: str | None = None
     size_budget_mb: int | None = None
     sibling_images: tuple[tuple[str, Path], ...] = ()  # image name in FROM → its Dockerfile
+    platform: str | None = None  # a shipped profile's name, or a profile file (relative to the configuration)
 
 
 def find(start: Path) -> Path | None:
@@ -64,7 +65,7 @@ def load(path: Path) -> Config:
     if not isinstance(data, dict):
         raise ConfigError(path, "tool.chaimeleon-lint", "must be a table")
     known = {"ignore", "severity", "failure-threshold", "known-base-images", "kind", "smoke-args", "size-budget-mb",
-             "sibling-images"}
+             "sibling-images", "platform"}
     for key in data:
         if key not in known:
             raise ConfigError(path, key, f"unknown key (known: {', '.join(sorted(known))})")
@@ -95,8 +96,14 @@ def load(path: Path) -> Config:
     siblings = data.get("sibling-images", {})
     if not isinstance(siblings, dict) or not all(isinstance(v, str) for v in siblings.values()):
         raise ConfigError(path, "sibling-images", "must be a table of image name = \"path/to/Dockerfile\"")
+    platform = data.get("platform")
+    if platform is not None and (not isinstance(platform, str) or not platform):
+        raise ConfigError(path, "platform", "must be a profile name (chaimeleon, eucaim) or a profile file")
+    if platform is not None and ("/" in platform or platform.endswith(".toml")):
+        platform = str(path.parent / platform)
     return Config(
         path=path,
+        platform=platform,
         sibling_images=tuple((name, path.parent / target) for name, target in siblings.items()),
         smoke_args=smoke_args,
         size_budget_mb=budget,

@@ -13,7 +13,8 @@ from chaimeleon_lint.checks import CheckFn
 from chaimeleon_lint.findings import Edit, Finding, Hit, Severity, Span
 from chaimeleon_lint.fix.edits import BUILDERS, fixable
 from chaimeleon_lint.model.context import Context
-from chaimeleon_lint.model.simulate import DEFAULT_KNOWN_BASES, simulate
+from chaimeleon_lint.model.simulate import simulate
+from chaimeleon_lint.profile import Profile, candidates, detect
 from chaimeleon_lint.source.dockerfile import parse
 from chaimeleon_lint.source.pragmas import parse_pragmas
 from chaimeleon_lint.source.text import Source
@@ -28,9 +29,11 @@ class Options:
     select: frozenset[str] = frozenset()
     ignore: frozenset[str] = frozenset()
     severity: Mapping[str, Severity] = field(default_factory=dict)
-    known_base_images: tuple[str, ...] = DEFAULT_KNOWN_BASES
+    known_base_images: tuple[str, ...] = ()  # the configuration's, instead of the profile's own
     kind: str | None = None
     build_args: Mapping[str, str] | None = None  # with --build: exactly what the engine gets
+    platform: Profile | None = None  # chosen by --platform or the configuration; None: detected
+    platform_from: str = "--platform"  # where the choice was made
 
 
 class Suppressed(NamedTuple):
@@ -53,6 +56,8 @@ class Result(NamedTuple):
     built: bool = False  # the build phase built and tested the image (its CHL8xx rules ran)
     suppressed: Suppressed = Suppressed()  # kept for the findings of later phases (build, history)
     anchor: int | None = None  # the final stage's FROM: the line for whole-image findings where one is required
+    platform: Profile | None = None  # the profile the file was judged by (None: nothing was judged)
+    detected_from: str = "default"  # why: --platform, configuration, base image X, user X (uid 1000), default
 
 
 def display_path(path: Path) -> str:
@@ -68,7 +73,14 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
     """Lint one decoded Dockerfile; context_dir None means no build context (stdin)."""
     dockerfile = parse(source.text)
     context = Context.open(context_dir, dockerfile_path) if context_dir is not None else None
-    image = simulate(dockerfile, context, options.known_base_images, options.kind, options.build_args)
+    profiles = candidates(options.platform, options.known_base_images)
+    image = simulate(dockerfile, context, profiles, options.kind, options.build_args)
+    if options.platform is not None:
+        image = image._replace(detected_from=options.platform_from)
+    else:
+        found = detect(profiles, tuple(s.base.text for s in reversed(image.stages) if s.base.known and s.base.text),
+                       tuple((a.name, a.uid) for a in image.final.accounts if a.line is not None))
+        image = image._replace(platform=found.profile, detected_from=found.detected_from)
     pragmas = parse_pragmas(dockerfile)
     suppressed = Suppressed(
         frozenset(r for r in map(catalogue.resolve, pragmas.file) if r),
@@ -94,13 +106,14 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
                 continue
             builder = BUILDERS.get(rule) if hit.path is None and may_fix else None
             finding = _finding(rule, hit, catalogue, shown(hit.path), options, tuple((shown(p), n) for p, n in hit.via),
-                               builder(rule, hit, image, dockerfile) if builder is not None else ())
+                               builder(rule, hit, image, dockerfile) if builder is not None else (), image.platform)
             if finding is not None:
                 findings.append(finding)
     notes = source.notes + (context.problems if context else ())
     return Result(source.path, display_path(context_dir) if context_dir else None,
                   tuple(sorted(findings, key=Finding.sort_key)), notes, image.kind, suppressed=suppressed,
-                  anchor=image.final.from_line if image.stages else None)
+                  anchor=image.final.from_line if image.stages else None, platform=image.platform,
+                  detected_from=image.detected_from)
 
 
 def _wanted(rule: str, options: Options, catalogue: Catalogue) -> bool:
@@ -111,15 +124,19 @@ def _wanted(rule: str, options: Options, catalogue: Catalogue) -> bool:
 
 
 def _finding(rule: str, hit: Hit, catalogue: Catalogue, path: str, options: Options | None = None,
-             via: tuple[tuple[str, int], ...] = (), edits: tuple[Edit, ...] = ()) -> Finding | None:
-    """A hit rendered with its rule's message, after the user's severity override; None when that is off."""
+             via: tuple[tuple[str, int], ...] = (), edits: tuple[Edit, ...] = (),
+             platform: Profile | None = None) -> Finding | None:
+    """A hit rendered with its rule's message in the platform's words, after the user's severity
+    override; None when that is off."""
     spec = catalogue.rules[rule]
-    severity, message = spec.render(hit.variant, hit.params)
+    words = platform.translate if platform is not None else None
+    severity, message = spec.render(hit.variant, hit.params, words)
     severity = options.severity.get(rule, severity) if options is not None else severity
     if severity is Severity.OFF:
         return None
     return Finding(rule, spec.slug, severity, path, hit.span.line if hit.span else None,
-                   hit.span.end_line if hit.span else None, message, spec.fix, via, edits)
+                   hit.span.end_line if hit.span else None, message, words(spec.fix) if words else spec.fix,
+                   via, edits)
 
 
 def fix_source(source: Source, context_dir: Path | None, options: Options, catalogue: Catalogue,
@@ -155,7 +172,7 @@ def with_hits(result: Result, hits: Sequence[tuple[str, Hit]], notes: Sequence[s
     for rule, hit in hits:
         if not _wanted(rule, options, catalogue) or result.suppressed.covers(rule, hit.span.line if hit.span else None):
             continue
-        finding = _finding(rule, hit, catalogue, result.path, options)
+        finding = _finding(rule, hit, catalogue, result.path, options, platform=result.platform)
         if finding is not None:
             findings.append(finding)
     return result._replace(findings=tuple(sorted(findings, key=Finding.sort_key)),

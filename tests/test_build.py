@@ -20,6 +20,8 @@ from chaimeleon_lint.build.engine import LABEL, Engine, Mount, detect
 from chaimeleon_lint.build.layers import scan_saved
 from chaimeleon_lint.build.phase import (BuildOptions, failing_line, parse_probe, probe_hits, run_line, run_phase,
                                          sudoers_hits)
+from chaimeleon_lint.profile import DEFAULT
+from chaimeleon_lint.profile import load as load_profile
 from chaimeleon_lint.source.dockerfile import parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +69,7 @@ def test_probe_output_to_findings() -> None:
     out = ("uid 1001\ngid 1001\ngroups chaimeleon sudo\n"
            "dir /home/chaimeleon/datasets 1 1000 1\ndir /home/chaimeleon/persistent-home 1 0 0\n"
            "dir /home/chaimeleon/persistent-shared-folder 0 ? 0\nsudo absent\n")
-    rules = sorted((rule, hit.span.line if hit.span else None) for rule, hit in probe_hits(parse_probe(out), DOCKERFILE))
+    rules = sorted((rule, hit.span.line if hit.span else None) for rule, hit in probe_hits(parse_probe(out), DOCKERFILE, load_profile(DEFAULT)))
     assert rules == [("CHL802", 4), ("CHL803", None), ("CHL803", None), ("CHL804", 4)]
 
 

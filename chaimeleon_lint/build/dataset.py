@@ -67,7 +67,8 @@ def dicom_file(patient: str, study: str, series: str, number: int) -> bytes:
     return b"\0" * 128 + b"DICM" + group_length + meta + body
 
 
-def write_dataset(root: Path, dataset_id: str, studies: int = 2, series: int = 2, slices: int = 3) -> list[dict]:
+def write_dataset(root: Path, dataset_id: str, studies: int = 2, series: int = 2, slices: int = 3,
+                  dataset_url: str = "https://dataset-service.invalid/datasets/") -> list[dict]:
     """Write the dataset under root and return its index."""
     index = []
     for s in range(1, studies + 1):
@@ -81,7 +82,7 @@ def write_dataset(root: Path, dataset_id: str, studies: int = 2, series: int = 2
                 (folder / f"{n:04d}.dcm").write_bytes(dicom_file(subject, study_id, name, n))
         index.append({"studyId": study_id, "studyName": f"CT chest {s}", "subjectName": subject,
                       "path": f"{subject}/{study_id}", "series": names,
-                      "url": f"https://chaimeleon-eu.i3m.upv.es/dataset-service/datasets/{dataset_id}/studies/{study_id}"})
+                      "url": f"{dataset_url}{dataset_id}/studies/{study_id}"})
     (root / "index.json").write_text(json.dumps(index, indent=2) + "\n")
     forms = [{"subjectName": e["subjectName"], "eForm": {"age": 60 + i, "sex": "F" if i % 2 else "M"}}
              for i, e in enumerate(index)]

@@ -25,7 +25,7 @@ from chaimeleon_lint.build.dataset import write_dataset
 from chaimeleon_lint.build.engine import Engine, Mount
 from chaimeleon_lint.build.layers import scan_saved
 from chaimeleon_lint.findings import Hit, Span
-from chaimeleon_lint.model.image import MOUNT_DIRS, PLATFORM_GID, PLATFORM_HOME, PLATFORM_UID
+from chaimeleon_lint.profile import DEFAULT, Profile, load
 from chaimeleon_lint.model.sudoers import grants_in, grants_to
 from chaimeleon_lint.source.dockerfile import Dockerfile
 
@@ -57,6 +57,11 @@ class BuildOptions(NamedTuple):
     size_budget: int = 10 * 1024**3
     keep_image: bool = False
     verbose: bool = False
+    platform: Profile | None = None  # the profile the image is judged by; None: the default
+
+    @property
+    def profile(self) -> Profile:
+        return self.platform if self.platform is not None else load(DEFAULT)
 
 
 @dataclass
@@ -107,7 +112,8 @@ def _phase(engine: Engine, dockerfile_path: Path, context: Path, dockerfile: Doc
     started = time.monotonic()
     scripts = Mount(str(SCRIPTS), IN_CONTAINER, True)
     probe = engine.run(engine.run_args(tag, f"chl-probe-{session}", session, entrypoint="/bin/sh",
-                                       command=[f"{IN_CONTAINER}/probe.sh"], mounts=[scripts]), timeout=120)
+                                       command=[f"{IN_CONTAINER}/probe.sh", *options.profile.mount_dirs],
+                                       mounts=[scripts]), timeout=120)
     outcome.containers += 1
     outcome.timings["probe"] = time.monotonic() - started
     facts = parse_probe(probe.stdout)
@@ -115,7 +121,7 @@ def _phase(engine: Engine, dockerfile_path: Path, context: Path, dockerfile: Doc
         outcome.notes.append(f"the probe could not run in the image (exit {probe.returncode}): "
                              f"{probe.stderr.strip()[-300:] or 'no /bin/sh?'}")
     else:
-        outcome.hits += probe_hits(facts, dockerfile)
+        outcome.hits += probe_hits(facts, dockerfile, options.profile)
         sudoers = engine.run(engine.run_args(tag, f"chl-sudoers-{session}", session, entrypoint="/bin/sh",
                                              command=[f"{IN_CONTAINER}/sudoers.sh"], mounts=[scripts], user="0"),
                              timeout=120)
@@ -222,16 +228,17 @@ def _user_line(dockerfile: Dockerfile) -> int | None:
     return users[-1] if users else None
 
 
-def probe_hits(facts: dict[str, object], dockerfile: Dockerfile) -> Iterator[tuple[str, Hit]]:
+def probe_hits(facts: dict[str, object], dockerfile: Dockerfile, platform: Profile) -> Iterator[tuple[str, Hit]]:
     user_line = _user_line(dockerfile)
     span = Span.at(user_line) if user_line else None
-    if facts.get("uid") != str(PLATFORM_UID) or facts.get("gid") != str(PLATFORM_GID):
+    uid = str(platform.uid)
+    if facts.get("uid") != uid or facts.get("gid") != str(platform.gid):
         yield "CHL802", Hit(span, {"uid": facts.get("uid"), "gid": facts.get("gid")})
     dirs: dict[str, tuple[bool, str, bool]] = facts["dirs"]  # type: ignore[assignment]
-    for path in MOUNT_DIRS:
+    for path in platform.mount_dirs:
         exists, owner, writable = dirs.get(path, (False, "?", False))
-        problem = ("does not exist" if not exists else f"belongs to uid {owner}, not {PLATFORM_UID}"
-                   if owner != str(PLATFORM_UID) else "is not writable by the container user" if not writable else None)
+        problem = ("does not exist" if not exists else f"belongs to uid {owner}, not {uid}"
+                   if owner != uid else "is not writable by the container user" if not writable else None)
         if problem:
             yield "CHL803", Hit(None, {"path": path, "problem": problem})
     groups = set(str(facts.get("groups", "")).split())
@@ -303,17 +310,18 @@ def smoke(engine: Engine, tag: str, session: str, scripts: Mount, entry: list[st
     dataset.mkdir()
     home.mkdir()
     (home / "output").mkdir()
-    write_dataset(dataset, DATASET_ID)
+    write_dataset(dataset, DATASET_ID, dataset_url=options.profile.dataset_url or "https://dataset-service.invalid/datasets/")
     for path in [tmp, home, home / "output"]:
         path.chmod(0o777)  # the container user (uid 1000) writes there, whoever owns the host folder
     for path in [dataset, *dataset.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
-    dataset_in = f"{PLATFORM_HOME}/datasets/{DATASET_ID}"
-    output_in = f"{PLATFORM_HOME}/persistent-home/output"
+    datasets, persistent = options.profile.mount_dirs[:2]  # the guide's order: datasets, persistent-home
+    dataset_in = f"{datasets}/{DATASET_ID}"
+    output_in = f"{persistent}/output"
     arguments = [a.replace("{dataset}", dataset_in).replace("{output}", output_in)
                  for a in shlex.split(options.smoke_args or "")]
     argv = (entry + arguments) if entry else (arguments or cmd)
-    mounts = [scripts, Mount(str(dataset), dataset_in, True), Mount(str(home), f"{PLATFORM_HOME}/persistent-home", False)]
+    mounts = [scripts, Mount(str(dataset), dataset_in, True), Mount(str(home), persistent, False)]
     name = f"chl-smoke-{session}"
     result = engine.run(engine.run_args(tag, name, session, entrypoint="/bin/sh", command=[f"{IN_CONTAINER}/smoke.sh", *argv],
                                         mounts=mounts, resolver=str(SCRIPTS / "resolv.conf")),

@@ -10,8 +10,6 @@ from chaimeleon_lint.checks.syntax import first_uses
 from chaimeleon_lint.findings import Hit, Span
 from chaimeleon_lint.model.image import UNKNOWN_PART, Image, Label
 
-GUIDE_AUTHORIZATION = ("This Dockerfile is intended to build a container image that will be publicly "
-                       "accessible in the CHAIMELEON images repository.")
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")  # what an image reference accepts as a tag
 _STAND_IN = "x"  # what an unknown part of a label is judged as: a value that breaks no format
@@ -79,5 +77,5 @@ def label_authorization_missing(image: Image) -> Iterator[Hit]:
     label = image.final.labels.get("authorization")
     if label is None or (label.value.known and not label.value.text.strip()):
         yield Hit(Span.at(label.line) if label else None)
-    elif label.value.known and " ".join(label.value.text.split()).casefold() != GUIDE_AUTHORIZATION.casefold():
+    elif label.value.known and " ".join(label.value.text.split()).casefold() != image.platform.authorization.casefold():
         yield Hit(Span.at(label.line), variant="differs")

@@ -8,21 +8,21 @@ from collections.abc import Iterator
 from chaimeleon_lint.checks import check
 from chaimeleon_lint.findings import Hit, Span
 from chaimeleon_lint.model.effects.common import under
-from chaimeleon_lint.model.image import DATASETS_DIR, MOUNT_DIRS, PLATFORM_HOME, PLATFORM_UID, Image
+from chaimeleon_lint.model.image import Image
 
 _OUTPUT_ENV = re.compile(r"(OUT|TMP|TEMP|CACHE|RESULT|LOG|WORK|SAVE|WRITE|SCRATCH)", re.I)
 _OUTPUT_FLAG = re.compile(r"^--?(o|out|output|outdir|output[-_]?dir|results?|tmp|temp|tmpdir|save[-_]?dir|log[-_]?dir)$")
 
 
-def _inside_datasets(path: str) -> bool:
-    return under(path, DATASETS_DIR) and path != DATASETS_DIR
+def _inside(path: str, directory: str) -> bool:
+    return under(path, directory) and path != directory
 
 
 @check("CHL301")
 def mount_dir_missing(image: Image) -> Iterator[Hit]:
     stage = image.final
-    literal = sorted(p for p in stage.nodes if "{" in p and p.startswith(PLATFORM_HOME))
-    for directory in MOUNT_DIRS:
+    literal = sorted(p for p in stage.nodes if "{" in p and p.startswith(image.platform.home))
+    for directory in image.platform.mount_dirs:
         if stage.node(directory) is None:
             if literal:
                 yield Hit(None, {"path": directory, "literal": literal[0]}, variant="braces")
@@ -32,26 +32,27 @@ def mount_dir_missing(image: Image) -> Iterator[Hit]:
 
 @check("CHL302")
 def mount_dir_not_owned(image: Image) -> Iterator[Hit]:
-    for directory in MOUNT_DIRS:
+    for directory in image.platform.mount_dirs:
         node = image.final.node(directory)
-        if node is not None and node.uid is not None and node.uid != PLATFORM_UID:
+        if node is not None and node.uid is not None and node.uid != image.platform.uid:
             yield Hit(Span.at(node.line) if node.line else None, {"path": directory, "owner": node.uid})
 
 
 @check("CHL303")
 def writes_into_datasets(image: Image) -> Iterator[Hit]:
     stage = image.final
+    datasets = image.platform.datasets_dir
     lines: set[int] = set()
     for write in stage.writes:
-        if _inside_datasets(write.path) and write.op not in ("chmod", "chown", "rm"):
+        if _inside(write.path, datasets) and write.op not in ("chmod", "chown", "rm"):
             lines.add(write.line)
-    lines |= {n.line for p, n in stage.nodes.items() if _inside_datasets(p) and n.line is not None}
+    lines |= {n.line for p, n in stage.nodes.items() if _inside(p, datasets) and n.line is not None}
     for line in sorted(lines):
         yield Hit(Span.at(line), {"what": "the build writes into it"})
-    if stage.workdir and under(stage.workdir, DATASETS_DIR) and stage.workdir_line:
+    if stage.workdir and under(stage.workdir, datasets) and stage.workdir_line:
         yield Hit(Span.at(stage.workdir_line), {"what": f"WORKDIR {stage.workdir}"})
     for key, value in stage.env.items():
-        if value.known and _OUTPUT_ENV.search(key) and under(value.text.rstrip("/"), DATASETS_DIR):
+        if value.known and _OUTPUT_ENV.search(key) and under(value.text.rstrip("/"), datasets):
             yield Hit(None, {"what": f"ENV {key}={value.text}"})
     for launch in (stage.entrypoint, stage.cmd):
         if launch is None or launch.exec_form is None:
@@ -60,7 +61,7 @@ def writes_into_datasets(image: Image) -> Iterator[Hit]:
         for i, arg in enumerate(argv):
             flag, eq, value = arg.partition("=")
             target = value if eq else (argv[i + 1] if i + 1 < len(argv) else "")
-            if _OUTPUT_FLAG.match(flag) and under(target.rstrip("/"), DATASETS_DIR):
+            if _OUTPUT_FLAG.match(flag) and under(target.rstrip("/"), datasets):
                 yield Hit(Span.at(launch.line), {"what": f"default argument {flag} {target}"})
 
 
@@ -71,6 +72,6 @@ def workdir_not_home(image: Image) -> Iterator[Hit]:
         return
     if stage.workdir_line is not None and not stage.workdir:
         return  # a WORKDIR we cannot resolve
-    if stage.workdir.rstrip("/") != PLATFORM_HOME:
+    if stage.workdir.rstrip("/") != image.platform.home:
         line = Span.at(stage.workdir_line) if stage.workdir_line else None
         yield Hit(line, {"workdir": stage.workdir or "/"})

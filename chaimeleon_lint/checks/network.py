@@ -24,7 +24,7 @@ def runtime_download_in_entrypoint(image: Image) -> Iterator[Hit]:
     startup = image.startup
     if startup.launch_span is None:
         return
-    for download in shell_downloads(startup.launch, image.final.pip_env()):
+    for download in shell_downloads(startup.launch, image.final.pip_env(), image.platform.pypi_mirror):
         yield _hit(download, Span(*startup.launch_span))
 
 
@@ -37,7 +37,7 @@ def runtime_download_in_script(image: Image) -> Iterator[Hit]:
 
 def _script_downloads(image: Image, script: Script) -> Iterator[Download]:
     stage = image.final
-    yield from shell_downloads(script.commands, stage.pip_env())
+    yield from shell_downloads(script.commands, stage.pip_env(), image.platform.pypi_mirror)
     if script.calls:
         cwd = stage.workdir or "/"
         yield from python_downloads(script.calls, lambda rel: stage.node(absolute(rel, cwd)) is not None)

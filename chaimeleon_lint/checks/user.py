@@ -9,16 +9,17 @@ from chaimeleon_lint.findings import Hit, Span
 from chaimeleon_lint.model.effects.accounts import ADMIN_GROUPS, group_additions, password_changes
 from chaimeleon_lint.model.effects.common import under, unwrap
 from chaimeleon_lint.model.effects.packages import SYSTEM_MANAGERS
-from chaimeleon_lint.model.image import PLATFORM_GID, PLATFORM_UID, Image, Stage
+from chaimeleon_lint.model.image import Image
 
 SYSTEM_PREFIXES = ("/etc", "/usr", "/opt", "/var")
 _INSTALL_ACTIONS = frozenset({"install", "add", "reinstall", "upgrade", "dist-upgrade", "remove", "purge"})
 
 
-def platform_names(stage: Stage) -> set[str]:
+def platform_names(image: Image) -> set[str]:
     """Every way sudoers or usermod can name the platform user."""
-    names = {"chaimeleon", str(PLATFORM_UID), f"#{PLATFORM_UID}"}
-    account = stage.platform_account()
+    platform = image.platform
+    names = {platform.user, str(platform.uid), f"#{platform.uid}"}
+    account = image.final.platform_account(platform.uid)
     if account is not None:
         names.add(account.name)
     return names
@@ -27,9 +28,9 @@ def platform_names(stage: Stage) -> set[str]:
 @check("CHL201")
 def platform_user_missing(image: Image) -> Iterator[Hit]:
     stage = image.final
-    account = stage.platform_account()
+    account = stage.platform_account(image.platform.uid)
     if account is not None:
-        if account.gid is not None and account.gid != PLATFORM_GID:
+        if account.gid is not None and account.gid != image.platform.gid:
             yield Hit(Span.at(account.line) if account.line else None, {"user": account.name, "gid": account.gid},
                       variant="gid")
         return
@@ -42,8 +43,8 @@ def platform_user_missing(image: Image) -> Iterator[Hit]:
 
 @check("CHL202")
 def platform_user_name(image: Image) -> Iterator[Hit]:
-    account = image.final.platform_account()
-    if account is not None and account.name != "chaimeleon":
+    account = image.final.platform_account(image.platform.uid)
+    if account is not None and account.name != image.platform.user:
         yield Hit(Span.at(account.line) if account.line else None, {"user": account.name})
 
 
@@ -55,19 +56,19 @@ def final_user_not_platform_user(image: Image) -> Iterator[Hit]:
         return
     name, _, group = user.spelled.partition(":")
     if user.uid is None:
-        if name not in ("chaimeleon", "") and "$" not in user.spelled:
+        if name not in (image.platform.user, "") and "$" not in user.spelled:
             yield Hit(Span.at(user.line) if user.line else None, {"user": user.spelled})
         return
-    wrong_group = bool(group) and user.gid is not None and user.gid != PLATFORM_GID
-    if user.uid != PLATFORM_UID or wrong_group:
+    wrong_group = bool(group) and user.gid is not None and user.gid != image.platform.gid
+    if user.uid != image.platform.uid or wrong_group:
         yield Hit(Span.at(user.line) if user.line else None, {"user": user.spelled})
 
 
 @check("CHL204")
 def sudo_granted(image: Image) -> Iterator[Hit]:
     stage = image.final
-    names = platform_names(stage)
-    account = stage.platform_account()
+    names = platform_names(image)
+    account = stage.platform_account(image.platform.uid)
     groups = set(account.groups) if account else set()
     for grant in stage.sudo:
         who = grant.who

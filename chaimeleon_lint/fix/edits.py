@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable
 
 from chaimeleon_lint.findings import Edit, Hit
-from chaimeleon_lint.model.image import (MOUNT_DIRS, PLATFORM_GID, PLATFORM_HOME, PLATFORM_UID, Image, Install, Run,
-                                         Stage)
+from chaimeleon_lint.model.image import Image, Install, Run, Stage
+from chaimeleon_lint.profile import Profile
 from chaimeleon_lint.source.dockerfile import KEYWORDS, Dockerfile, Instruction
 from chaimeleon_lint.source.shell import SHELLS, Command
 
@@ -75,13 +75,13 @@ def _instruction(dockerfile: Dockerfile, line: int | None) -> Instruction | None
     return next((i for i in dockerfile.instructions if i.line == line), None)
 
 
-def _owner(stage: Stage) -> str | None:
-    """`chaimeleon:chaimeleon`, spelled with the platform account's names; None without one."""
-    account = stage.platform_account()
+def _owner(stage: Stage, platform: Profile) -> str | None:
+    """`user:group`, spelled with the platform account's names; None without one."""
+    account = stage.platform_account(platform.uid)
     if account is None or account.name == "root" or not _USER_NAME.match(account.name):
         return None  # `USER root` means uid 0 whatever else is called so; odd names may not resolve
-    group = next((name for name, gid in stage.group_ids.items() if gid == PLATFORM_GID and name != "root"),
-                 str(PLATFORM_GID))
+    group = next((name for name, gid in stage.group_ids.items() if gid == platform.gid and name != "root"),
+                 str(platform.gid))
     return f"{account.name}:{group}"
 
 
@@ -89,15 +89,15 @@ def _user_switch(image: Image, dockerfile: Dockerfile) -> Instruction | None:
     """The final stage's USER instruction that makes the platform user the final user."""
     stage = image.final
     user = stage.user
-    if user.uid != PLATFORM_UID or user.line is None or user.line < stage.from_line:
+    if user.uid != image.platform.uid or user.line is None or user.line < stage.from_line:
         return None
     return _instruction(dockerfile, user.line)
 
 
-def _home_ready(stage: Stage, before: int) -> bool:
+def _home_ready(stage: Stage, platform: Profile, before: int) -> bool:
     """The platform user's home exists, owned by it, before `before`: mkdir there works as that user."""
-    home = stage.node(PLATFORM_HOME)
-    return home is not None and home.uid == PLATFORM_UID and (home.line is None or home.line < before)
+    home = stage.node(platform.home)
+    return home is not None and home.uid == platform.uid and (home.line is None or home.line < before)
 
 
 def install_flag(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tuple[Edit, ...]:
@@ -109,8 +109,8 @@ def install_flag(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> t
 
 
 def final_user(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tuple[Edit, ...]:
-    """CHL203: append `USER chaimeleon:chaimeleon` when the platform user exists."""
-    owner = _owner(image.final)
+    """CHL203: append `USER user:group` when the platform user exists."""
+    owner = _owner(image.final, image.platform)
     lines = dockerfile.lines
     if owner is None or not lines:
         return ()
@@ -122,13 +122,13 @@ def mount_dirs(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tup
     """CHL301: one `RUN mkdir -p` of every missing mount directory, right after the USER switch."""
     switch = _user_switch(image, dockerfile)
     stage = image.final
-    if switch is None or not _home_ready(stage, switch.line):
+    if switch is None or not _home_ready(stage, image.platform, switch.line):
         return ()
-    missing = [d for d in MOUNT_DIRS if stage.node(d) is None]
+    missing = [d for d in image.platform.mount_dirs if stage.node(d) is None]
     return _after(dockerfile, switch.end_line, "RUN mkdir -p " + " ".join(missing)) if missing else ()
 
 
-def _mkdir_block(run: Run) -> bool:
+def _mkdir_block(run: Run, mount_dirs: tuple[str, ...]) -> bool:
     """A RUN that does nothing but `mkdir` mount directories, as root: it can move as a whole."""
     if not run.commands or run.user.uid != 0:
         return False
@@ -136,7 +136,7 @@ def _mkdir_block(run: Run) -> bool:
         targets = [w.text for w in command.argv[1:] if not w.text.startswith("-")]
         if command.name != "mkdir" or command.assigns or command.redirects or not targets:
             return False
-        if not all(w.known for w in command.argv) or not set(targets) <= set(MOUNT_DIRS):
+        if not all(w.known for w in command.argv) or not set(targets) <= set(mount_dirs):
             return False
     return True
 
@@ -151,39 +151,40 @@ def _removal(lines: tuple[str, ...], instruction: Instruction) -> Edit:
 def mount_owner(rule: str, hit: Hit, image: Image, dockerfile: Dockerfile) -> tuple[Edit, ...]:
     """CHL302: move the pure `mkdir` blocks after the USER switch, all at once (the directory may be
     made twice); else chown right after the RUN that created it as root."""
-    stage = image.final
+    stage, platform = image.final, image.platform
     node = stage.node(hit.params.get("path", ""))
     created = _instruction(dockerfile, node.line if node is not None else None)
-    owner = _owner(stage)
+    owner = _owner(stage, platform)
     if created is None or owner is None:
         return ()
     if created.keyword in ("COPY", "ADD"):
-        return _chown_flag(created, stage, owner, dockerfile)
+        return _chown_flag(created, stage, platform, owner, dockerfile)
     switch = _user_switch(image, dockerfile)
     lines = dockerfile.lines
     blocks = [i for r in stage.runs if switch is not None and stage.from_line < r.line < switch.line
-              and _mkdir_block(r) and (i := _instruction(dockerfile, r.line)) is not None]
-    if any(b.line == created.line for b in blocks) and _home_ready(stage, blocks[0].line):
+              and _mkdir_block(r, platform.mount_dirs) and (i := _instruction(dockerfile, r.line)) is not None]
+    if any(b.line == created.line for b in blocks) and _home_ready(stage, platform, blocks[0].line):
         moved = _after(dockerfile, switch.end_line,  # type: ignore[union-attr]
                        "\n".join("\n".join(lines[b.line - 1: b.end_line]) for b in blocks))
         return (*(_removal(lines, b) for b in blocks), *moved) if moved else ()
     run = next((r for r in stage.runs if r.line == created.line), None)
     if run is None or run.user.uid != 0:  # a chown after COPY/ADD could run as a user who may not chown
         return ()
-    wrong = [d for d in MOUNT_DIRS if (n := stage.node(d)) is not None and n.line == created.line
-             and n.uid is not None and n.uid != PLATFORM_UID]
+    wrong = [d for d in platform.mount_dirs if (n := stage.node(d)) is not None and n.line == created.line
+             and n.uid is not None and n.uid != platform.uid]
     return _after(dockerfile, created.end_line, f"RUN chown {owner} " + " ".join(wrong))
 
 
-def _chown_flag(created: Instruction, stage: Stage, owner: str, dockerfile: Dockerfile) -> tuple[Edit, ...]:
+def _chown_flag(created: Instruction, stage: Stage, platform: Profile, owner: str,
+                dockerfile: Dockerfile) -> tuple[Edit, ...]:
     """`COPY --chown=...` for a mount directory a COPY/ADD made as root: the flag also owns the
     directories it creates. Names only if the account exists by then (else the build fails to
     resolve them), ids otherwise; nothing when the instruction already chowns to someone else."""
     if created.flag("chown") is not None:
         return ()
-    account = stage.platform_account()
+    account = stage.platform_account(platform.uid)
     if account is None or account.line is not None and account.line > created.line:
-        owner = f"{PLATFORM_UID}:{PLATFORM_GID}"
+        owner = f"{platform.uid}:{platform.gid}"
     text = dockerfile.lines[created.line - 1]
     start = len(text) - len(text.lstrip())
     if text[start:start + len(created.keyword)].upper() != created.keyword:

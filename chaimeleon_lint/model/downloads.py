@@ -17,7 +17,6 @@ from chaimeleon_lint.model.effects.packages import PYTHON, classify, pip_argv
 from chaimeleon_lint.source.python import OPAQUE, Literal, PyCall
 from chaimeleon_lint.source.shell import Command, Word
 
-MIRROR_HOST = "py-repo-service.package-repos-proxy"
 _LOCAL_HOSTS = re.compile(r"^(localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|::1|\[::1\])$", re.I)
 _FETCHING = {
     "apt": {"install", "update", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "source", "download",
@@ -67,8 +66,9 @@ class Download(NamedTuple):
     guard: int | None = None  # line of a connectivity test it runs under
 
 
-def shell_downloads(commands: Iterable[Command], env: Mapping[str, Word]) -> Iterator[Download]:
-    """Downloads among shell commands, in order; connectivity tests that guard one are not repeated."""
+def shell_downloads(commands: Iterable[Command], env: Mapping[str, Word], mirror: str = "") -> Iterator[Download]:
+    """Downloads among shell commands, in order; connectivity tests that guard one are not repeated.
+    `mirror` is the platform's PyPI mirror: a pip install from it is allowed (info)."""
     commands = list(commands)
     scope = dict(env)
     found: list[tuple[Command, Download]] = []
@@ -76,7 +76,7 @@ def shell_downloads(commands: Iterable[Command], env: Mapping[str, Word]) -> Ite
         if not command.argv:
             scope.update(command.assigns)
             continue
-        download = _shell_download(command, {**scope, **dict(command.assigns)})
+        download = _shell_download(command, {**scope, **dict(command.assigns)}, _hostname(mirror) if mirror else None)
         if download is not None:
             found.append((command, download))
     guards = {id(c) for c, _ in found for c in c.conditions if _probe(c)}
@@ -102,7 +102,7 @@ def _probe(command: Command) -> bool:
     return inv.name in _PROBES
 
 
-def _shell_download(command: Command, scope: Mapping[str, Word]) -> Download | None:
+def _shell_download(command: Command, scope: Mapping[str, Word], mirror_host: str | None) -> Download | None:
     inv = unwrap(command)
     name = inv.name
     install = classify(inv, command, None)
@@ -110,7 +110,7 @@ def _shell_download(command: Command, scope: Mapping[str, Word]) -> Download | N
         if install.action not in _FETCHING.get(install.manager, ()):
             return None
         if install.manager == "pip":
-            return _pip(inv, install.program, command.line, scope)
+            return _pip(inv, install.program, command.line, scope, mirror_host)
         return Download(f"{install.program} {install.action}", command.line, True)
     python = _python_module_download(inv)
     if python is not None:
@@ -140,14 +140,14 @@ def _shell_download(command: Command, scope: Mapping[str, Word]) -> Download | N
     return None
 
 
-def _pip(inv: Invocation, program: str, line: int, scope: Mapping[str, Word]) -> Download | None:
+def _pip(inv: Invocation, program: str, line: int, scope: Mapping[str, Word], mirror_host: str | None) -> Download | None:
     """`pip install`: none with `--no-index`; the mirror when --index-url or PIP_INDEX_URL names it."""
     args = pip_argv(inv) or ()
     opts = getopt(args, "i", frozenset({"index-url", "extra-index-url"}))
     if opts.has("no-index"):
         return None
     index = opts.last("i", "index-url") or scope.get("PIP_INDEX_URL")
-    mirror = index is not None and index.known and _hostname(index.text) == MIRROR_HOST and not opts.has(
+    mirror = index is not None and index.known and mirror_host is not None and _hostname(index.text) == mirror_host and not opts.has(
         "extra-index-url")
     action = next((w.text for w in args if not w.text.startswith("-")), "install")
     return Download(f"{program} {action}", line, True, mirror=mirror)

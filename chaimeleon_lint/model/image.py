@@ -15,15 +15,13 @@ from chaimeleon_lint.source.variables import Value
 
 if TYPE_CHECKING:
     from chaimeleon_lint.model.context import Context
+    from chaimeleon_lint.profile import Profile
 
 KEEP = "keep"
 """An owner spelling that leaves the uid or gid as it is (`chown user` keeps the group)."""
 
 PLATFORM_UID = 1000
-PLATFORM_GID = 1000
-PLATFORM_HOME = "/home/chaimeleon"
-MOUNT_DIRS = tuple(f"{PLATFORM_HOME}/{d}" for d in ("datasets", "persistent-home", "persistent-shared-folder"))
-DATASETS_DIR = MOUNT_DIRS[0]
+"""The guide's main-process uid and gid (every profile's so far; a profile names its own)."""
 
 
 class Account(NamedTuple):
@@ -256,6 +254,7 @@ class Stage(NamedTuple):
     out_of_scope: tuple[OutOfScope, ...] = ()
     from_end_line: int = 0  # the last line of the FROM instruction (a continuation may span lines)
     pip_index: str | None = None  # the index-url a pip configuration in the image names
+    platform: str | None = None  # the profile whose known base image it is built on
 
     def pip_env(self) -> dict[str, Value]:
         """The ENV as pip sees it: a configuration file's index-url counts where no PIP_INDEX_URL is set."""
@@ -284,8 +283,8 @@ class Stage(NamedTuple):
     def account(self, name_or_uid: str) -> Account | None:
         return find_account(self.accounts, name_or_uid)
 
-    def platform_account(self) -> Account | None:
-        return next((a for a in reversed(self.accounts) if a.uid == PLATFORM_UID), None)
+    def platform_account(self, uid: int = PLATFORM_UID) -> Account | None:
+        return next((a for a in reversed(self.accounts) if a.uid == uid), None)
 
 
 class Step(NamedTuple):
@@ -339,7 +338,9 @@ class Image(NamedTuple):
     problems: tuple[tuple[int, str], ...]  # syntax problems, for CHL901
     missing_sources: tuple[tuple[int, str], ...]  # COPY/ADD sources the build cannot find, for CHL902
     license: str | None  # redistributable licence found near the context
+    platform: "Profile"  # the profile the image is judged by
     startup: Startup = Startup()
+    detected_from: str = "default"  # why that profile: --platform, configuration, base image X, user X, default
 
     @property
     def final(self) -> Stage:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
 
@@ -11,9 +10,9 @@ from chaimeleon_lint.model.effects import accounts, files, packages
 from chaimeleon_lint.model.effects.common import absolute, rebase, under, unwrap
 from chaimeleon_lint.model.effects.modes import apply_mode
 from chaimeleon_lint.model.image import (
-    MOUNT_DIRS, PLATFORM_GID, PLATFORM_HOME, PLATFORM_UID, UNKNOWN_PART, Account, Image, Label, Launch, Node,
-    OutOfScope, Run, UserState,
+    UNKNOWN_PART, Account, Image, Label, Launch, Node, OutOfScope, Run, UserState,
 )
+from chaimeleon_lint.profile import KnownBase, Profile, candidates
 from chaimeleon_lint.model.software import INTERACTIVE
 from chaimeleon_lint.model.image import TreeCopy
 from chaimeleon_lint.model.state import StageState
@@ -22,7 +21,7 @@ from chaimeleon_lint.source.dockerfile import Dockerfile, Instruction
 from chaimeleon_lint.source.shell import Command, ShellContext, parse_script
 from chaimeleon_lint.source.variables import UNKNOWN, Scope, Value, expand, pairs, raw_words, split_words
 
-DEFAULT_KNOWN_BASES = ("harbor.chaimeleon-eu.i3m.upv.es/chaimeleon-library*/ubuntu-python*",)
+_CAPABILITIES = frozenset({"desktop", "vnc", "ssh", "supervisor", "browser", "webui"})
 _CACHE_ENV = "PIP_NO_CACHE_DIR"
 
 
@@ -38,11 +37,11 @@ class _Simulation:
     then "present, value unknown"); a mapping is the exact set the engine gets.
     """
 
-    def __init__(self, dockerfile: Dockerfile, context: Context | None, known_bases: Sequence[str],
+    def __init__(self, dockerfile: Dockerfile, context: Context | None, profiles: tuple[Profile, ...],
                  build_args: Mapping[str, str] | None) -> None:
         self.dockerfile = dockerfile
         self.context = context
-        self.known_bases = tuple(known_bases)
+        self.profiles = profiles
         self.build_args = build_args
         self.globals: dict[str, Value] = {}
         self.global_lines: dict[str, int] = {}
@@ -120,12 +119,15 @@ class _Simulation:
             return
         # An ARG without a default (`:${BASE_VERSION}${CUDA_VERSION}`) is usually in the tag; the known
         # parts must match on their own, so an unknown registry or repository never does.
-        known = bool(base.text) and any(fnmatch.fnmatchcase(base.text, p) for p in self.known_bases)
+        profile, bases = next(((p, m) for p in self.profiles if (m := p.matches(base.text))), (None, ()))
+        provides = frozenset().union(*(b.provides for b in bases))
+        known = "user" in provides
         scratch = base.known and base.text.lower() == "scratch"
         state = StageState(index, name, base, ins.line, None, known, self.context, from_end_line=ins.end_line,
-                           env_known=known or scratch, has_base_dirs=not scratch)
-        if known:
-            _provide_platform(state, "desktop" in base.text, "jupyter" in base.text)
+                           env_known=known or scratch, has_base_dirs=not scratch,
+                           platform=profile.name if profile is not None else None)
+        if profile is not None:
+            _provide_platform(state, profile, provides, bases)
         self.stages.append(state)
 
     def arg(self, ins: Instruction) -> None:
@@ -365,28 +367,34 @@ def _copy_owner(state: StageState, chown: str | None) -> tuple[int | None, int |
     return uid, (account.gid if account else uid)
 
 
-def _provide_platform(state: StageState, desktop: bool, jupyter: bool) -> None:
-    """What the CHAIMELEON base images already contain: the user, its home, the mount points."""
-    state.accounts.append(Account("chaimeleon", PLATFORM_UID, PLATFORM_GID, frozenset(), PLATFORM_HOME, None))
-    state.group_ids["chaimeleon"] = PLATFORM_GID
-    for path in ("/home", PLATFORM_HOME, *MOUNT_DIRS):
-        owner = 0 if path == "/home" else PLATFORM_UID
-        state.nodes[path] = Node(path, True, owner, owner, 0o755, None)
-    state.user = UserState("chaimeleon:chaimeleon", PLATFORM_UID, PLATFORM_GID, None)
-    state.workdir = PLATFORM_HOME
-    if desktop:  # the desktop images also install firefox-esr (and link it as firefox)
-        for capability in ("desktop", "vnc", "ssh", "supervisor", "browser"):
-            state.capabilities[capability] = None
-    if jupyter:
-        state.capabilities["webui"] = state.capabilities["browser"] = None
+def _provide_platform(state: StageState, profile: Profile, provides: frozenset[str],
+                      bases: tuple[KnownBase, ...]) -> None:
+    """What the platform's base images already contain, as the profile says: the user (whom they
+    start as, in its home), the mount points, desktop components, ENV."""
+    if "user" in provides:
+        state.accounts.append(Account(profile.user, profile.uid, profile.gid, frozenset(), profile.home, None))
+        state.group_ids[profile.group] = profile.gid
+        state.user = UserState(profile.owner, profile.uid, profile.gid, None)
+        state.workdir = profile.home
+    if "home" in provides:
+        state.nodes[profile.home] = Node(profile.home, True, profile.uid, profile.gid, 0o755, None)
+    if "mount-dirs" in provides:
+        for path in profile.mount_dirs:
+            state.nodes[path] = Node(path, True, profile.uid, profile.gid, 0o755, None)
+    for capability in sorted(provides & _CAPABILITIES):
+        state.capabilities[capability] = None
+    for base in bases:
+        state.env.update((key, Value(value)) for key, value in base.env)
 
 
-def simulate(dockerfile: Dockerfile, context: Context | None, known_bases: Sequence[str] = DEFAULT_KNOWN_BASES,
+def simulate(dockerfile: Dockerfile, context: Context | None, profiles: Sequence[Profile] = (),
              kind: str | None = None, build_args: Mapping[str, str] | None = None) -> Image:
     """Fold the Dockerfile into an Image; stages before a FROM-less start are skipped.
 
-    `build_args` is the exact set of `--build-arg` values when the caller knows it (a build)."""
-    simulation = _Simulation(dockerfile, context, known_bases, build_args)
+    `profiles` are the platforms whose base images are known, the one in force first (default: the
+    shipped ones); `build_args` is the exact set of `--build-arg` values when the caller knows it."""
+    profiles = tuple(profiles) or candidates()
+    simulation = _Simulation(dockerfile, context, profiles, build_args)
     states = simulation.run()
     if not states:
         states = [StageState(0, None, UNKNOWN, 1, None, False, context)]
@@ -402,6 +410,7 @@ def simulate(dockerfile: Dockerfile, context: Context | None, known_bases: Seque
         problems=tuple(sorted((p.line, p.message) for p in dockerfile.problems)),
         missing_sources=tuple(sorted(simulation.problems)),
         license=context.license() if context is not None else None,
+        platform=profiles[0],
         startup=startup(final, chosen == "interactive"),
     )
 

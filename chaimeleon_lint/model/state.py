@@ -65,6 +65,7 @@ class StageState:
     from_end_line: int = 0
     env_known: bool = False  # the base image's ENV is known, so a name in no scope is ""
     has_base_dirs: bool = True  # the root base has the FHS directories (every image but scratch)
+    platform: str | None = None  # the profile whose known base image the stage is built on
 
     def child(self, index: int, name: str | None, base: Value, line: int, end_line: int) -> "StageState":
         """A stage built FROM this one: same file system, users and ENV; fresh ARGs and per-stage records."""
@@ -196,5 +197,6 @@ class StageState:
             sudo=tuple(self.sudo), passwords=tuple(self.passwords), capabilities=dict(self.capabilities),
             exposes=tuple(self.exposes), trees=tuple(self.trees), context=self.context,
             out_of_scope=tuple(self.out_of_scope), from_end_line=self.from_end_line, pip_index=self.pip_index,
+            platform=self.platform,
         )
 

@@ -7,14 +7,15 @@ from collections.abc import Sequence
 
 from chaimeleon_lint import __version__
 from chaimeleon_lint.linter import Result
-from chaimeleon_lint.report import summary
+from chaimeleon_lint.report import overall_platform, platform_record, summary
 
 
 def render(results: Sequence[Result]) -> str:
     document = {
         "version": 1,
         "tool": {"name": "chaimeleon-lint", "version": __version__},
-        "files": [{"path": r.path, "context": r.context} for r in results],
+        "platform": overall_platform(results),
+        "files": [{"path": r.path, "context": r.context, "platform": platform_record(r)} for r in results],
         "findings": [
             {"rule": f.rule, "slug": f.slug, "severity": f.severity.label, "path": f.path, "line": f.line,
              "end_line": f.end_line, "message": f.message, "fix": f.fix,

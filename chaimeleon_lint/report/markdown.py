@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from chaimeleon_lint.catalogue import Catalogue
 from chaimeleon_lint.findings import Finding, Severity
 from chaimeleon_lint.linter import Result
-from chaimeleon_lint.report import summary
+from chaimeleon_lint.report import platform_line, summary
 from chaimeleon_lint.report.text import chain
 
 _MARK = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
@@ -87,7 +87,8 @@ def _build(result: Result, catalogue: Catalogue) -> list[str]:
 def render(results: Sequence[Result], catalogue: Catalogue) -> str:
     out = ["## chaimeleon-lint review", "", verdict(results), "", *_groups(results, catalogue), ""]
     for result in results:
-        out += [f"### `{result.path}`", "", f"Kind of application: {result.kind}.", ""]
+        out += [f"### `{result.path}`", "", f"Kind of application: {result.kind}. Platform: {platform_line(result)}.",
+                ""]
         out += [f"- note: {note}" for note in result.notes] + ([""] if result.notes else [])
         if not result.findings:
             out += ["No findings.", ""]

@@ -10,6 +10,7 @@ from chaimeleon_lint import __version__
 from chaimeleon_lint.catalogue import Catalogue, RuleSpec
 from chaimeleon_lint.findings import Edit, Finding, Severity
 from chaimeleon_lint.linter import Result
+from chaimeleon_lint.report import overall_platform, platform_record
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -98,6 +99,8 @@ def render(results: Sequence[Result], catalogue: Catalogue, root: Path | None = 
         driver["informationUri"] = docs
     run = {
         "tool": {"driver": driver},
+        "properties": {"platform": overall_platform(results),
+                       "files": [{"path": r.path, "platform": platform_record(r)} for r in results]},
         "originalUriBaseIds": {_ROOT: {"uri": (root or Path.cwd()).resolve().as_uri() + "/"}},
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notes}],
         "results": [_result(f, index[f.rule], r.anchor if f.path == r.path else None)

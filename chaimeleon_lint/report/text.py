@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from chaimeleon_lint.linter import Result
-from chaimeleon_lint.report import summary
+from chaimeleon_lint.report import platform_line, summary
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -25,6 +25,8 @@ def chain(via: Sequence[tuple[str, int]]) -> str:
 def render_plain(results: Sequence[Result], lines_of: Callable[[str], Sequence[str]], quiet: bool) -> str:
     out: list[str] = []
     for result in results:
+        if not quiet:
+            out.append(f"{result.path}: platform {platform_line(result)}")
         for note in result.notes:
             out.append(f"{result.path}: note: {note}")
         for f in result.findings:
@@ -52,7 +54,7 @@ def render_rich(results: Sequence[Result], lines_of: Callable[[str], Sequence[st
 
     console = Console(highlight=False)
     for result in results:
-        console.print(f"[bold underline]{escape(result.path)}[/]")
+        console.print(f"[bold underline]{escape(result.path)}[/] [dim]platform {escape(platform_line(result))}[/]")
         for note in result.notes:
             console.print(f"  [dim]note: {escape(note)}[/]")
         if not result.findings:

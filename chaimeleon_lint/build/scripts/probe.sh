@@ -1,11 +1,12 @@
 # Runs inside the image as its own user, with no network; prints one fact per line.
+# Arguments: the platform's mount directories.
 echo "uid $(id -u)"
 echo "user $(id -un 2>/dev/null)"
 echo "gid $(id -g)"
 # the process groups, and those /etc/group gives the user at login (USER u:g drops the latter)
 echo "groups $(id -Gn 2>/dev/null) $(id -Gn "$(id -un 2>/dev/null)" 2>/dev/null)"
 echo "gids $(id -G 2>/dev/null) $(id -G "$(id -un 2>/dev/null)" 2>/dev/null)"
-for d in /home/chaimeleon/datasets /home/chaimeleon/persistent-home /home/chaimeleon/persistent-shared-folder; do
+for d in "$@"; do
   if [ -d "$d" ]; then
     w=0
     t="$d/.chaimeleon-lint-probe.$$"

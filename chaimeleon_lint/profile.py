@@ -1,0 +1,165 @@
+"""Platform profiles: one guide, several nodes (CHAIMELEON, EUCAIM, ...), each a TOML file of data.
+
+A profile holds every fact that differs between nodes: the platform user and home, the mount
+directories, the authorization sentence, the known base images and what they provide, and the
+words messages use. Nothing platform-specific lives in code; the rule records are written in
+the default profile's words and `Profile.translate` carries them over to another node.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import posixpath
+import re
+from pathlib import Path
+from typing import NamedTuple
+
+DEFAULT = "chaimeleon"
+_HERE = Path(__file__).resolve().parent
+PROFILES_DIR = _HERE / "profiles"
+SCHEMA = _HERE / "schemas" / "profile.schema.json"
+_DESKTOP = ("desktop", "vnc", "ssh", "supervisor", "browser")
+
+
+class ProfileError(Exception):
+    """A profile that cannot be used: unknown name, unreadable file, or a wrong key or type."""
+
+
+class KnownBase(NamedTuple):
+    """A base image pattern and what images matching it provide (user, home, mount-dirs, desktop, ...)."""
+
+    pattern: str
+    provides: frozenset[str]
+    env: tuple[tuple[str, str], ...] = ()
+
+
+class Profile(NamedTuple):
+    name: str
+    title: str
+    user: str
+    group: str
+    uid: int
+    gid: int
+    home: str
+    mount_names: tuple[str, ...]
+    authorization: str
+    images_repository: str
+    pypi_mirror: str
+    dataset_url: str
+    bases: tuple[KnownBase, ...]
+
+    @property
+    def mount_dirs(self) -> tuple[str, ...]:
+        return tuple(posixpath.join(self.home, d) for d in self.mount_names)
+
+    @property
+    def datasets_dir(self) -> str:
+        """The read-only one: the guide names it first."""
+        return self.mount_dirs[0]
+
+    @property
+    def owner(self) -> str:
+        return f"{self.user}:{self.group}"
+
+    def matches(self, reference: str) -> tuple[KnownBase, ...]:
+        """The known bases a FROM reference matches (their `provides` add up)."""
+        return tuple(b for b in self.bases if reference and fnmatch.fnmatchcase(reference, b.pattern))
+
+    def with_bases(self, patterns: tuple[str, ...]) -> "Profile":
+        """The configuration's `known-base-images` instead of the profile's own: each provides the
+        user, home and mount directories, and a desktop when its name says so."""
+        bases = [KnownBase(p, frozenset({"user", "home", "mount-dirs"})) for p in patterns]
+        bases += [KnownBase(f"{p}*desktop*", frozenset(_DESKTOP)) for p in patterns]
+        bases += [KnownBase(f"{p}*jupyter*", frozenset({"webui", "browser"})) for p in patterns]
+        return self._replace(bases=tuple(bases))
+
+    def translate(self, text: str) -> str:
+        """Text written in the default profile's words (rule records, templates, examples) in this one's."""
+        default = load(DEFAULT)
+        if self == default or not text:
+            return text
+        pairs = [(default.authorization, self.authorization), (default.images_repository, self.images_repository),
+                 (default.home, self.home), (default.owner, self.owner),
+                 *zip(default.mount_dirs, self.mount_dirs)]
+        for old, new in pairs:
+            text = text.replace(old, new)
+        text = re.sub(rf"(?<![\w./-]){re.escape(default.user)}(?![\w-])", self.user, text)
+        return text.replace(default.title, self.title) if default.title != self.title else text
+
+
+def names() -> list[str]:
+    """The profiles shipped in the package."""
+    return sorted(p.stem for p in PROFILES_DIR.glob("*.toml"))
+
+
+@functools.cache
+def load(name_or_path: str) -> Profile:
+    """A shipped profile by name, or a user's profile file by path; checked against the schema."""
+    path = PROFILES_DIR / f"{name_or_path}.toml"
+    shipped = "/" not in name_or_path and not name_or_path.endswith(".toml") and path.is_file()
+    if not shipped:
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise ProfileError(f"unknown platform {name_or_path!r}: use one of {', '.join(names())} or a profile file")
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(f"{path}: cannot read the profile: {exc}") from None
+    if not shipped:  # ours are checked by the tests; a user's file here, where a mistake shows
+        _validate(path, data)
+    return Profile(
+        name=data["name"], title=data["title"], user=data["user"], group=data["group"], uid=data["uid"],
+        gid=data["gid"], home=data["home"].rstrip("/"), mount_names=tuple(data["mount-dirs"]),
+        authorization=data["authorization"], images_repository=data["images-repository"],
+        pypi_mirror=data["pypi-mirror"], dataset_url=data.get("dataset-url", ""),
+        bases=tuple(KnownBase(b["pattern"], frozenset(b["provides"]), tuple(sorted(b.get("env", {}).items())))
+                    for b in data["base"]),
+    )
+
+
+def _validate(path: Path, data: dict) -> None:
+    """One clear error naming the key, as for the configuration."""
+    import json
+
+    import jsonschema
+
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(data))
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise ProfileError(f"{path}: {where}: {error.message}")
+
+
+class Detected(NamedTuple):
+    """The profile in force for one Dockerfile, and why: "--platform", "configuration", "base image X",
+    "user X (uid 1000)" or "default"."""
+
+    profile: Profile
+    detected_from: str
+
+
+def detect(candidates: tuple[Profile, ...], references: tuple[str, ...],
+           users: tuple[tuple[str, int | None], ...]) -> Detected:
+    """From the stages' FROM references (the final one first), then the accounts the Dockerfile creates;
+    else the first candidate (the default)."""
+    for reference in references:
+        for profile in candidates:
+            if profile.matches(reference):
+                return Detected(profile, f"base image {reference}")
+    for user, uid in users:
+        for profile in candidates[1:]:
+            if user == profile.user and uid == profile.uid:
+                return Detected(profile, f"user {user} (uid {uid})")
+    return Detected(candidates[0], "default")
+
+
+def candidates(chosen: Profile | None = None, patterns: tuple[str, ...] = ()) -> tuple[Profile, ...]:
+    """The profiles a Dockerfile may be judged by: the chosen one (or the default) first, with the
+    configuration's known base images if it gives any, then the other shipped ones."""
+    first = chosen if chosen is not None else load(DEFAULT)
+    if patterns:
+        first = first.with_bases(patterns)
+    return (first, *(p for p in map(load, names()) if p.name != first.name))
