@@ -170,16 +170,21 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
 @click.command("init", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--kind", type=click.Choice(["batch", "interactive"]), default="batch", show_default=True,
               help="batch: jobman runs it with arguments; interactive: a desktop with VNC and SSH.")
+@click.option("--platform", "platform", metavar="NAME|FILE",
+              help="The platform profile whose user, home and sentence the files use (default: chaimeleon).")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def init(kind: str, directory: Path) -> None:
+def init(kind: str, platform: str | None, directory: Path) -> None:
     """Write a compliant application into DIRECTORY: Dockerfile, application or init script,
     .dockerignore and .chaimeleon-lint.toml. Never overwrites a file."""
     import shlex
 
+    from chaimeleon_lint.profile import DEFAULT
     from chaimeleon_lint.scaffold import ScaffoldError, write
 
+    platform = platform or DEFAULT
+    _profile(platform)  # a wrong name or file: one error, exit 2
     try:
-        written = write(directory, kind)
+        written = write(directory, kind, platform)
     except ScaffoldError as exc:
         _fail(str(exc))
         sys.exit(EXIT_ERROR)

@@ -78,7 +78,7 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
     if options.platform is not None:
         image = image._replace(detected_from=options.platform_from)
     else:
-        found = detect(profiles, tuple(s.base.text for s in reversed(image.stages) if s.base.known and s.base.text),
+        found = detect(profiles, tuple((s.platform, s.base.text) for s in reversed(image.stages) if s.platform),
                        tuple((a.name, a.uid) for a in image.final.accounts if a.line is not None))
         image = image._replace(platform=found.profile, detected_from=found.detected_from)
     pragmas = parse_pragmas(dockerfile)

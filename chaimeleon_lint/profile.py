@@ -141,14 +141,14 @@ class Detected(NamedTuple):
     detected_from: str
 
 
-def detect(candidates: tuple[Profile, ...], references: tuple[str, ...],
+def detect(candidates: tuple[Profile, ...], bases: tuple[tuple[str, str], ...],
            users: tuple[tuple[str, int | None], ...]) -> Detected:
-    """From the stages' FROM references (the final one first), then the accounts the Dockerfile creates;
-    else the first candidate (the default)."""
-    for reference in references:
-        for profile in candidates:
-            if profile.matches(reference):
-                return Detected(profile, f"base image {reference}")
+    """From the known base images the stages are built on, as (profile name, reference), the final
+    stage's first; then from the accounts the Dockerfile creates; else the first candidate."""
+    by_name = {p.name: p for p in candidates}
+    for name, reference in bases:
+        if name in by_name:
+            return Detected(by_name[name], f"base image {reference}")
     for user, uid in users:
         for profile in candidates[1:]:
             if user == profile.user and uid == profile.uid:

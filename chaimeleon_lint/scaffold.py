@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+
+from chaimeleon_lint.profile import DEFAULT, load
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 _HIDDEN = {"dockerignore": ".dockerignore", "chaimeleon-lint.toml": ".chaimeleon-lint.toml"}
@@ -20,16 +23,23 @@ def image_name(directory: Path) -> str:
     return name or "my-tool"
 
 
-def plan(directory: Path, kind: str) -> dict[str, str]:
-    """File name → content, with the image name filled in; `kind` is batch or interactive."""
+def plan(directory: Path, kind: str, platform: str = DEFAULT) -> dict[str, str]:
+    """File name → content, with the image name filled in, in the words of the platform (a profile
+    name or file; the templates are written for the default one); `kind` is batch or interactive."""
+    profile = load(platform)
     sources = [p for p in sorted((TEMPLATES / kind).iterdir()) if p.is_file()] + [TEMPLATES / "dockerignore"]
     name = image_name(directory)
-    return {_HIDDEN.get(p.name, p.name): p.read_text(encoding="utf-8").replace("@NAME@", name) for p in sources}
+    files = {_HIDDEN.get(p.name, p.name): profile.translate(p.read_text(encoding="utf-8")).replace("@NAME@", name)
+             for p in sources}
+    if platform != DEFAULT:  # the configuration names it, so every later run uses it
+        config = files[_HIDDEN["chaimeleon-lint.toml"]]
+        files[_HIDDEN["chaimeleon-lint.toml"]] = config.replace("kind = ", f"platform = {json.dumps(platform)}\nkind = ", 1)
+    return files
 
 
-def write(directory: Path, kind: str) -> list[Path]:
+def write(directory: Path, kind: str, platform: str = DEFAULT) -> list[Path]:
     """Write every file or none: existing files are never overwritten."""
-    files = plan(directory, kind)
+    files = plan(directory, kind, platform)
     if directory.exists() and not directory.is_dir():
         raise ScaffoldError(f"{directory}: exists and is not a directory")
     existing = sorted(name for name in files if (directory / name).exists() or (directory / name).is_symlink())

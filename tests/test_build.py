@@ -159,12 +159,15 @@ def test_build_example_on_a_real_engine(tmp_path: Path, rule_id: str, example: c
 
 
 @needs_engine
-def test_cli_builds_the_compliant_example_and_leaves_nothing_behind() -> None:
+@pytest.mark.parametrize(("example", "platform"), [("batch-app", "chaimeleon"), ("eucaim-batch-app", "eucaim")])
+def test_cli_builds_the_compliant_example_and_leaves_nothing_behind(example: str, platform: str) -> None:
+    """The EUCAIM one is probed and run with its own user's mount directories (/home/ds/...)."""
     proc = subprocess.run([sys.executable, "-m", "chaimeleon_lint", "--build", "--smoke-args", "-i {dataset} -o {output}",
-                           "--format", "json", str(ROOT / "examples" / "batch-app")], capture_output=True, text=True,
+                           "--format", "json", str(ROOT / "examples" / example)], capture_output=True, text=True,
                           timeout=1200)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert json.loads(proc.stdout)["findings"] == []
+    report = json.loads(proc.stdout)
+    assert report["findings"] == [] and report["platform"]["name"] == platform
     images = subprocess.run([*ENGINE.argv, "images", "-q", "--filter", f"label={LABEL}"],  # type: ignore[union-attr]
                             capture_output=True, text=True).stdout.split()
     assert images == []

@@ -68,8 +68,6 @@ def writes_into_datasets(image: Image) -> Iterator[Hit]:
 @check("CHL304")
 def workdir_not_home(image: Image) -> Iterator[Hit]:
     stage = image.final
-    if stage.workdir_line is None and stage.known_base:
-        return
     if stage.workdir_line is not None and not stage.workdir:
         return  # a WORKDIR we cannot resolve
     if stage.workdir.rstrip("/") != image.platform.home:

@@ -1,0 +1,242 @@
+"""One guide, two platforms: the profiles as data, their detection, and every rule under each."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from chaimeleon_lint import catalogue
+from chaimeleon_lint.checks import collect
+from chaimeleon_lint.linter import Options, lint_source
+from chaimeleon_lint.profile import DEFAULT, SCHEMA, load, names
+from chaimeleon_lint.source.text import decode
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT_SCHEMA = json.loads((ROOT / "chaimeleon_lint" / "schemas" / "report.schema.json").read_text())
+EUCAIM_BASE = "harbor.eucaim-node.i3m.upv.es/library-batch/ubuntu-python:1.0"
+# The EUCAIM guide's template (upv-node-workstation-images, README "Template"), filled in.
+EUCAIM_TEMPLATE = """\
+## Base image:
+FROM ubuntu:22.04
+
+LABEL name="my-cool-tool"
+LABEL version="0.1"
+LABEL authorization="This Dockerfile is intended to build a container image that will be publicly accessible in the platform images repository."
+
+############## Things done by the root user ##############
+USER root
+# Installation of tools and requirements:
+RUN apt-get update && apt-get install -y --no-install-recommends python3-pip && rm -rf /var/lib/apt/lists/*
+RUN pip install --no-cache-dir pydicom
+
+# create the user (and group) "ds"
+RUN groupadd -g 1000 ds && \\
+    useradd --create-home --shell /bin/bash --uid 1000 --gid 1000 ds
+
+############### Now change to normal user ################
+USER ds:ds
+
+# create the directories where some volumes will be mounted
+RUN mkdir -p /home/ds/datasets && \\
+    mkdir -p /home/ds/persistent-home && \\
+    mkdir -p /home/ds/persistent-shared-folder
+
+# Copy of the application files into the container:
+ADD main.py /home/ds/main.py
+
+WORKDIR /home/ds
+ENTRYPOINT ["python", "/home/ds/main.py"]
+"""
+
+
+def _lint(tmp: Path, dockerfile: str, files: dict[str, str] | None = None, platform: str | None = None,
+          kind: str | None = None):  # type: ignore[no-untyped-def]
+    tmp.mkdir(parents=True, exist_ok=True)
+    for name, content in (files or {}).items():
+        (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp / name).write_text(content)
+    path = tmp / "Dockerfile"
+    path.write_text(dockerfile)
+    options = Options(platform=load(platform) if platform else None, kind=kind)
+    return lint_source(decode(path.read_bytes(), "Dockerfile"), tmp, options, catalogue.load(), collect(), path)
+
+
+def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "chaimeleon_lint", *args], capture_output=True, text=True,
+                          timeout=120, cwd=cwd)
+
+
+@pytest.mark.parametrize("name", names())
+def test_shipped_profiles_match_their_schema(name: str) -> None:
+    import tomllib
+
+    data = tomllib.loads((ROOT / "chaimeleon_lint" / "profiles" / f"{name}.toml").read_text())
+    jsonschema.validate(data, json.loads(SCHEMA.read_text()))
+    assert data["name"] == name == load(name).name
+
+
+def test_the_catalogue_table_of_platforms() -> None:
+    """The values the catalogue's "Platforms (profiles)" section fixes."""
+    chaimeleon, eucaim = load("chaimeleon"), load("eucaim")
+    assert (chaimeleon.user, chaimeleon.home, chaimeleon.uid, chaimeleon.gid) == ("chaimeleon", "/home/chaimeleon", 1000, 1000)
+    assert (eucaim.user, eucaim.home, eucaim.uid, eucaim.gid) == ("ds", "/home/ds", 1000, 1000)
+    assert eucaim.mount_dirs == ("/home/ds/datasets", "/home/ds/persistent-home", "/home/ds/persistent-shared-folder")
+    assert chaimeleon.authorization.endswith("publicly accessible in the CHAIMELEON images repository.")
+    assert eucaim.authorization.endswith("publicly accessible in the platform images repository.")
+    for reference in ("harbor.chaimeleon-eu.i3m.upv.es/chaimeleon-library-batch/ubuntu-python:0.3.1",
+                      "harbor.chaimeleon-eu.i3m.upv.es/chaimeleon-library/ubuntu_python_tensorflow:1.0",
+                      "chaimeleon-eu.i3m.upv.es:10443/chaimeleon-library/ubuntu-python:1"):
+        assert chaimeleon.matches(reference) and not eucaim.matches(reference)
+    for reference in (EUCAIM_BASE, "harbor.eucaim-node.i3m.upv.es:5000/library/ubuntu-python-tensorflow:2"):
+        assert eucaim.matches(reference) and not chaimeleon.matches(reference)
+
+
+def test_eucaim_guide_template_passes_with_the_profile_detected(tmp_path: Path) -> None:
+    result = _lint(tmp_path, EUCAIM_TEMPLATE, {"main.py": "print('hi')\n"})
+    assert (result.platform.name, result.detected_from) == ("eucaim", "user ds (uid 1000)")
+    assert [(f.rule, f.severity.label) for f in result.findings if f.severity.label != "info"] == []
+
+
+def test_chaimeleon_template_under_eucaim_gets_the_user_mount_and_workdir_findings(tmp_path: Path) -> None:
+    example = ROOT / "examples" / "batch-app"
+    files = {p.name: p.read_text() for p in example.iterdir() if p.is_file() and p.name != "Dockerfile"}
+    result = _lint(tmp_path, (example / "Dockerfile").read_text(), files, platform="eucaim")
+    assert result.detected_from == "--platform"
+    assert sorted((f.rule, f.line) for f in result.findings) == [
+        ("CHL202", 16), ("CHL301", None), ("CHL301", None), ("CHL301", None), ("CHL304", 28)]
+    messages = " ".join(f.message for f in result.findings)
+    assert "/home/ds/datasets" in messages and "not `ds`" in messages and "not /home/ds" in messages
+
+
+@pytest.mark.parametrize(("dockerfile", "platform", "why"), [
+    (f"FROM {EUCAIM_BASE}\n", "eucaim", f"base image {EUCAIM_BASE}"),
+    ("ARG V\nFROM harbor.eucaim-node.i3m.upv.es:5000/library/ubuntu-python-desktop:${V}\n", "eucaim",
+     "base image harbor.eucaim-node.i3m.upv.es:5000/library/ubuntu-python-desktop:"),
+    ("FROM harbor.chaimeleon-eu.i3m.upv.es/chaimeleon-library-batch/ubuntu-python:0.3.1\n", "chaimeleon",
+     "base image harbor.chaimeleon-eu.i3m.upv.es/chaimeleon-library-batch/ubuntu-python:0.3.1"),
+    (f"FROM {EUCAIM_BASE} AS build\nFROM ubuntu:22.04\nRUN useradd -m -u 1000 chaimeleon\n", "eucaim",
+     f"base image {EUCAIM_BASE}"),
+    ("FROM ubuntu:22.04\nRUN useradd -m -u 1000 ds\n", "eucaim", "user ds (uid 1000)"),
+    ("FROM ubuntu:22.04\nRUN useradd -m -u 1001 ds\n", "chaimeleon", "default"),
+    ("FROM ubuntu:22.04\n", "chaimeleon", "default"),
+])
+def test_detection(tmp_path: Path, dockerfile: str, platform: str, why: str) -> None:
+    result = _lint(tmp_path, dockerfile)
+    assert (result.platform.name, result.detected_from) == (platform, why)
+
+
+def test_known_eucaim_base_provides_user_home_mounts_and_desktop(tmp_path: Path) -> None:
+    desktop = "FROM harbor.eucaim-node.i3m.upv.es/library/ubuntu-python-tensorflow-desktop:3.0\n"
+    result = _lint(tmp_path, desktop + 'LABEL name="x" version="1"\n', {"LICENSE": "SPDX-License-Identifier: MIT\n"})
+    assert [f.rule for f in result.findings] == []
+    assert result.kind == "interactive"
+
+
+def test_forcing_a_platform_against_the_base_reports_what_the_base_lacks(tmp_path: Path) -> None:
+    result = _lint(tmp_path, f'FROM {EUCAIM_BASE}\nLABEL name="x" version="1"\n', {"LICENSE": "MIT License\n\n"
+                   "Permission is hereby granted, free of charge, to any person"}, platform="chaimeleon")
+    assert sorted(f.rule for f in result.findings) == ["CHL202", "CHL301", "CHL301", "CHL301", "CHL304", "CHL601"]
+
+
+def _translated_cases() -> list[tuple[str, int, object]]:
+    return [(spec.id, n, example) for spec in catalogue.load().rules.values() if spec.phase == "static"
+            for n, example in enumerate(spec.examples)]
+
+
+@pytest.mark.parametrize(("rule", "n", "example"), _translated_cases(),
+                         ids=[f"{r}-{n}" for r, n, _ in _translated_cases()])
+@pytest.mark.parametrize("platform", names())
+def test_every_static_rule_example_under_every_profile(tmp_path: Path, rule: str, n: int, example, platform: str) -> None:
+    """Each rule's bad and good example, put in the profile's words by the profile, fires (or not) on
+    the same lines under that profile as under the default."""
+    profile = load(platform)
+    dockerfile = profile.translate(example.dockerfile.lstrip("\n"))
+    files = {name: profile.translate(text) for name, text in example.files}
+    result = _lint(tmp_path, dockerfile, files, platform=platform, kind=example.kind)
+    lines = sorted((f.line or 0 for f in result.findings if f.rule == rule))
+    if example.verdict == "bad":
+        assert lines == sorted(n or 0 for n in example.lines), [f.message for f in result.findings]
+    else:
+        assert lines == []
+    if platform != DEFAULT:
+        default = load(DEFAULT)
+        leaked = [f.message for f in result.findings if default.home in f.message or default.authorization in f.message]
+        assert leaked == []
+
+
+def test_cli_platform_option_configuration_and_reports(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(EUCAIM_TEMPLATE)
+    (tmp_path / "main.py").write_text("print()\n")
+    proc = _run("--format", "json", "Dockerfile", cwd=tmp_path)
+    report = json.loads(proc.stdout)
+    jsonschema.validate(report, REPORT_SCHEMA)
+    assert report["platform"] == {"name": "eucaim", "detected_from": "user ds (uid 1000)"}
+    assert report["files"][0]["platform"] == report["platform"]
+    text = _run("--no-color", "--platform", "chaimeleon", "Dockerfile", cwd=tmp_path).stdout
+    assert text.splitlines()[0] == "Dockerfile: platform chaimeleon (chosen by --platform)"
+    (tmp_path / ".chaimeleon-lint.toml").write_text('platform = "chaimeleon"\n')
+    assert "platform chaimeleon (chosen by configuration)" in _run("--no-color", "Dockerfile", cwd=tmp_path).stdout
+    sarif = json.loads(_run("--format", "sarif", "--platform", "eucaim", "Dockerfile", cwd=tmp_path).stdout)
+    assert sarif["runs"][0]["properties"]["platform"] == {"name": "eucaim", "detected_from": "--platform"}
+    markdown = _run("--format", "markdown", "--platform", "eucaim", "Dockerfile", cwd=tmp_path).stdout
+    assert "Platform: eucaim (chosen by --platform)." in markdown
+
+
+def test_own_profile_file_and_its_errors(tmp_path: Path) -> None:
+    node = (ROOT / "chaimeleon_lint" / "profiles" / "eucaim.toml").read_text()
+    node = node.replace('name = "eucaim"', 'name = "my-node"').replace('"ds"', '"researcher"').replace(
+        "/home/ds", "/home/researcher")
+    (tmp_path / "node.toml").write_text(node)
+    (tmp_path / "Dockerfile").write_text(re.sub(r"\bds\b", "researcher", EUCAIM_TEMPLATE))
+    (tmp_path / "main.py").write_text("print()\n")
+    proc = _run("--format", "json", "--platform", "node.toml", "Dockerfile", cwd=tmp_path)
+    report = json.loads(proc.stdout)
+    assert report["platform"] == {"name": "my-node", "detected_from": "--platform"}
+    assert [f["rule"] for f in report["findings"] if f["severity"] != "info"] == []
+    for broken, key in ((node.replace("uid = 1000", 'uid = "1000"'), "uid"),
+                        ("colour = 1\n" + node, "(top level)"), (node + "colour = 1\n", "base.2"),
+                        (node.replace('home = "/home/researcher"\n', ""), "(top level)")):
+        (tmp_path / "node.toml").write_text(broken)
+        proc = _run("--platform", "node.toml", "Dockerfile", cwd=tmp_path)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr
+        assert proc.stderr.count("\n") == 1 and f"node.toml: {key}:" in proc.stderr, proc.stderr
+    proc = _run("--platform", "nowhere", "Dockerfile", cwd=tmp_path)
+    assert proc.returncode == 2 and "unknown platform 'nowhere'" in proc.stderr
+
+
+def test_init_for_eucaim_writes_a_clean_application(tmp_path: Path) -> None:
+    for kind in ("batch", "interactive"):
+        target = tmp_path / kind
+        assert _run("init", "--kind", kind, "--platform", "eucaim", str(target)).returncode == 0
+        dockerfile = (target / "Dockerfile").read_text()
+        assert "/home/ds" in dockerfile and "chaimeleon" not in dockerfile.replace("chaimeleon-lint", "")
+        report = json.loads(_run("--format", "json", str(target)).stdout)
+        assert report["findings"] == [] and report["platform"]["name"] == "eucaim"
+
+
+def test_explain_in_a_platforms_words() -> None:
+    text = _run("--explain", "CHL301", "--platform", "eucaim").stdout
+    assert "/home/ds/datasets" in text and "/home/chaimeleon" not in text
+
+
+# What no code may spell out: a profile's data lives in its TOML file (and the guide's words in rules/).
+_LITERALS = re.compile(r"/home/chaimeleon|/home/ds\b|i3m\.upv\.es|publicly accessible in the|"
+                       r"['\"]chaimeleon['\"]|chaimeleon:chaimeleon|['\"]ds['\"]|py-repo-service")
+
+
+def test_no_platform_literal_in_code() -> None:
+    package = ROOT / "chaimeleon_lint"
+    found = []
+    for path in sorted(package.rglob("*")):
+        if path.suffix not in (".py", ".sh", ".pl") or "templates" in path.parts:
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if _LITERALS.search(line) and not line.startswith("DEFAULT = "):  # the default profile's name
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert found == []
