@@ -17,7 +17,7 @@ from typing import NamedTuple
 from chaimeleon_lint.build.engine import Engine
 from chaimeleon_lint.model.context import Context
 from chaimeleon_lint.model.effects.common import rebase
-from chaimeleon_lint.model.image import MOUNT_DIRS, Image, Launch, Stage, TreeCopy
+from chaimeleon_lint.model.image import Image, Launch, Stage, TreeCopy
 from chaimeleon_lint.model.simulate import simulate
 from chaimeleon_lint.source.dockerfile import parse
 
@@ -63,7 +63,7 @@ def _launch(launch: Launch | None) -> list[str] | None:
     return list(launch.argv)
 
 
-def _paths(stage: Stage, context: Path) -> list[str]:
+def _paths(stage: Stage, context: Path, mount_dirs: tuple[str, ...]) -> list[str]:
     """The places worth probing: what the Dockerfile made, copied trees' files, the mount directories,
     the user's home, the working directory and the entrypoint's file."""
     found = {p for p in stage.nodes if p.startswith(PROBED_PREFIXES)}
@@ -72,7 +72,7 @@ def _paths(stage: Stage, context: Path) -> list[str]:
             source = (context / event.src).resolve()
             for file in source.rglob("*"):
                 found.add(rebase("/" + str(file.relative_to(source)), "/", event.dest))
-    found.update(MOUNT_DIRS)
+    found.update(mount_dirs)
     home = stage.home()
     if home:
         found.add(home)
@@ -81,7 +81,7 @@ def _paths(stage: Stage, context: Path) -> list[str]:
     entry = stage.entrypoint.exec_form if stage.entrypoint is not None else None
     if entry and entry[0].startswith("/"):
         found.add(posixpath.normpath(entry[0]))
-    return sorted(p for p in found if p.startswith(PROBED_PREFIXES) or p in MOUNT_DIRS)
+    return sorted(p for p in found if p.startswith(PROBED_PREFIXES) or p in mount_dirs)
 
 
 def predict(dockerfile: str, context: Path, build_args: dict[str, str]) -> tuple[Prediction, Image]:
@@ -91,7 +91,7 @@ def predict(dockerfile: str, context: Path, build_args: dict[str, str]) -> tuple
     paths: dict[str, tuple[bool, int | None, int | None, int | None] | None] = {}
     keywords = {ins.line: ins.keyword for ins in dockerfile_.instructions}
     made_by: dict[str, str] = {}
-    for path in _paths(stage, context):
+    for path in _paths(stage, context, image.platform.mount_dirs):
         node = stage.node(path)
         paths[path] = None if node is None else (node.is_dir, node.uid, node.gid, node.mode)
         if node is not None and node.line is not None:
