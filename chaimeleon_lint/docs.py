@@ -61,7 +61,10 @@ def rules_markdown(catalogue: Catalogue) -> str:
            "do not edit. -->", "",
            "Every rule of chaimeleon-lint: what it checks, why the CHAIMELEON platform needs it (in the "
            "integration guide's words), a bad and a good example (both run by the test suite), how to fix it "
-           "and how to suppress it.", ""]
+           "and how to suppress it.", "",
+           "The page speaks the CHAIMELEON edition of the guide (user `chaimeleon`, home `/home/chaimeleon`). "
+           "The rules are the same on a EUCAIM node, with its own user and home: "
+           "`chaimeleon-lint --explain ID --platform eucaim` prints a rule in that node's words.", ""]
     for prefix, title in catalogue.groups.items():
         members = [s for s in catalogue.rules.values() if s.id.startswith(prefix)]
         if members:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from chaimeleon_lint.checks import check
 from chaimeleon_lint.checks.syntax import first_uses
 from chaimeleon_lint.findings import Hit, Span
-from chaimeleon_lint.model.image import UNKNOWN_PART, Image, Label
+from chaimeleon_lint.model.image import UNKNOWN_PART, Image
 
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")  # what an image reference accepts as a tag
@@ -35,9 +35,16 @@ def _required(image: Image, key: str) -> Iterator[Hit]:
             yield Hit(Span.at(label.line), variant="empty")
 
 
-def _judged(label: Label) -> str:
-    """The label's text with each unknown part replaced by a stand-in, so its literal parts are judged."""
-    return label.pattern.replace(UNKNOWN_PART, _STAND_IN) if not label.value.known else label.value.text
+def _malformed(image: Image, key: str, shape: re.Pattern[str]) -> Iterator[Hit]:
+    """A present, non-empty label whose text does not have the shape; a partly unknown one is judged
+    on its literal parts (each unknown part stands in as a value that breaks no format)."""
+    label = image.final.labels.get(key)
+    if label is None or (label.value.known and not label.value.text.strip()):
+        return  # missing or empty: CHL101/CHL103
+    judged = label.value.text if label.value.known else label.pattern.replace(UNKNOWN_PART, _STAND_IN)
+    if not shape.match(judged):
+        yield Hit(Span.at(label.line), {key: label.pattern.replace(UNKNOWN_PART, "…")},
+                  variant=None if label.value.known else "partly-unknown")
 
 
 @check("CHL101")
@@ -47,12 +54,7 @@ def label_name_missing(image: Image) -> Iterator[Hit]:
 
 @check("CHL102")
 def label_name_format(image: Image) -> Iterator[Hit]:
-    label = image.final.labels.get("name")
-    if label is None or (label.value.known and not label.value.text.strip()):
-        return
-    if not _NAME.match(_judged(label)):
-        yield Hit(Span.at(label.line), {"name": label.pattern.replace(UNKNOWN_PART, "…")},
-                  variant=None if label.value.known else "partly-unknown")
+    yield from _malformed(image, "name", _NAME)
 
 
 @check("CHL103")
@@ -62,12 +64,7 @@ def label_version_missing(image: Image) -> Iterator[Hit]:
 
 @check("CHL106")
 def label_version_format(image: Image) -> Iterator[Hit]:
-    label = image.final.labels.get("version")
-    if label is None or (label.value.known and not label.value.text.strip()):
-        return
-    if not _TAG.match(_judged(label)):
-        yield Hit(Span.at(label.line), {"version": label.pattern.replace(UNKNOWN_PART, "…")},
-                  variant=None if label.value.known else "partly-unknown")
+    yield from _malformed(image, "version", _TAG)
 
 
 @check("CHL104")

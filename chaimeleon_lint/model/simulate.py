@@ -12,7 +12,6 @@ from chaimeleon_lint.model.effects.modes import apply_mode
 from chaimeleon_lint.model.image import (
     UNKNOWN_PART, Account, Image, Label, Launch, Node, OutOfScope, Run, UserState,
 )
-from chaimeleon_lint.profile import KnownBase, Profile, candidates
 from chaimeleon_lint.model.software import INTERACTIVE
 from chaimeleon_lint.model.image import TreeCopy
 from chaimeleon_lint.model.state import StageState
@@ -20,6 +19,7 @@ from chaimeleon_lint.model.startup import startup
 from chaimeleon_lint.source.dockerfile import Dockerfile, Instruction
 from chaimeleon_lint.source.shell import Command, ShellContext, parse_script
 from chaimeleon_lint.source.variables import UNKNOWN, Scope, Value, expand, pairs, raw_words, split_words
+from chaimeleon_lint.profile import KnownBase, Profile, candidates
 
 _CAPABILITIES = frozenset({"desktop", "vnc", "ssh", "supervisor", "browser", "webui"})
 _CACHE_ENV = "PIP_NO_CACHE_DIR"
