@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from chaimeleon_lint.catalogue import Catalogue, Example, RuleSpec, load
 from chaimeleon_lint.fix.edits import BUILDERS
+from chaimeleon_lint.profile import DEFAULT, names
+from chaimeleon_lint.profile import load as load_profile
 
 _PHASE = {"static": "the static check (every run)", "build": "`--build`, on the built image",
           "history": "`--since GIT_REF`, on the git history"}
@@ -57,14 +59,16 @@ def _rule(spec: RuleSpec, catalogue: Catalogue) -> list[str]:
 
 
 def rules_markdown(catalogue: Catalogue) -> str:
+    default = load_profile(DEFAULT)
     out = ["# Rules", "", "<!-- Generated from rules/ by `python -m chaimeleon_lint.docs > docs/rules.md`; "
            "do not edit. -->", "",
            "Every rule of chaimeleon-lint: what it checks, why the CHAIMELEON platform needs it (in the "
            "integration guide's words), a bad and a good example (both run by the test suite), how to fix it "
            "and how to suppress it.", "",
-           "The page speaks the CHAIMELEON edition of the guide (user `chaimeleon`, home `/home/chaimeleon`). "
-           "The rules are the same on a EUCAIM node, with its own user and home: "
-           "`chaimeleon-lint --explain ID --platform eucaim` prints a rule in that node's words.", ""]
+           f"The page speaks the {default.title} edition of the guide (user `{default.user}`, home "
+           f"`{default.home}`). The rules are the same on every node of the platform family, each with its own "
+           "user and home: `chaimeleon-lint --explain ID --platform NAME` prints a rule in that node's words "
+           f"({', '.join(names())}).", ""]
     for prefix, title in catalogue.groups.items():
         members = [s for s in catalogue.rules.values() if s.id.startswith(prefix)]
         if members:
