@@ -386,7 +386,7 @@ def _lint(paths: tuple[str, ...], fmt: str, select: list[str], ignore: list[str]
         options = Options(
             select=frozenset(select), ignore=frozenset(ignore) | frozenset(cfg.ignore),
             severity={cat.resolve(r): s for r, s in cfg.severity},  # type: ignore[misc]
-            known_base_images=cfg.known_base_images or Options().known_base_images,
+            known_base_images=cfg.known_base_images or (),
             kind=kind or cfg.kind,
             build_args=_build_arg_values(request.build_args) if request is not None else None,
             platform=profile, platform_from="--platform" if chosen else "configuration",
