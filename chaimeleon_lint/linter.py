@@ -11,11 +11,11 @@ from typing import NamedTuple
 from chaimeleon_lint.catalogue import Catalogue
 from chaimeleon_lint.checks import CheckFn
 from chaimeleon_lint.findings import Edit, Finding, Hit, Severity, Span
-from chaimeleon_lint.fix.edits import BUILDERS, fixable
 from chaimeleon_lint.model.context import Context
+from chaimeleon_lint.model.image import Image
 from chaimeleon_lint.model.simulate import simulate
 from chaimeleon_lint.profile import Profile, candidates, detect
-from chaimeleon_lint.source.dockerfile import parse
+from chaimeleon_lint.source.dockerfile import Dockerfile, parse
 from chaimeleon_lint.source.pragmas import parse_pragmas
 from chaimeleon_lint.source.text import Source
 
@@ -95,7 +95,7 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
         if catalogue.resolve(name) is None:
             findings.append(_finding(SYNTAX_RULE, Hit(Span.at(line), {"problem": f"unknown rule {name!r} in a pragma"}),
                                      catalogue, source.path))
-    may_fix = fixable(dockerfile)
+    fixes = _Fixes(image, dockerfile)
     if not dockerfile.instructions:  # nothing to simulate: report only why (CHL901), not every missing thing
         checks = {rule: check for rule, check in checks.items() if rule == SYNTAX_RULE}
     for rule, check in checks.items():
@@ -104,9 +104,9 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
         for hit in check(image):
             if hit.path is None and suppressed.covers(rule, hit.span.line if hit.span else None):
                 continue
-            builder = BUILDERS.get(rule) if hit.path is None and may_fix else None
+            edits = fixes.edits(rule, hit) if hit.path is None else ()
             finding = _finding(rule, hit, catalogue, shown(hit.path), options, tuple((shown(p), n) for p, n in hit.via),
-                               builder(rule, hit, image, dockerfile) if builder is not None else (), image.platform)
+                               edits, image.platform)
             if finding is not None:
                 findings.append(finding)
     notes = source.notes + (context.problems if context else ())
@@ -114,6 +114,23 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
                   tuple(sorted(findings, key=Finding.sort_key)), notes, image.kind, suppressed=suppressed,
                   anchor=image.final.from_line if image.stages else None, platform=image.platform,
                   detected_from=image.detected_from)
+
+
+class _Fixes:
+    """The autofixes of one file's hits. The fix module is imported, and whether the file may be
+    edited at all decided, at the first hit: a clean file pays for neither."""
+
+    def __init__(self, image: Image, dockerfile: Dockerfile) -> None:
+        self.image, self.dockerfile = image, dockerfile
+        self.allowed: bool | None = None
+
+    def edits(self, rule: str, hit: Hit) -> tuple[Edit, ...]:
+        from chaimeleon_lint.fix.edits import BUILDERS, fixable
+
+        if self.allowed is None:
+            self.allowed = fixable(self.dockerfile)
+        builder = BUILDERS.get(rule)
+        return builder(rule, hit, self.image, self.dockerfile) if builder is not None and self.allowed else ()
 
 
 def _wanted(rule: str, options: Options, catalogue: Catalogue) -> bool:

@@ -82,10 +82,31 @@ class ShellContext(NamedTuple):
 @functools.cache
 def _parser() -> "Parser":
     """The tree-sitter parser, built once: loading the grammar is the costly part."""
-    import tree_sitter_bash
     from tree_sitter import Language, Parser
 
-    return Parser(Language(tree_sitter_bash.language()))
+    return Parser(Language(_bash_language()))
+
+
+def _bash_language() -> object:
+    """tree-sitter-bash's grammar from its compiled binding alone: the package's `__init__` also
+    imports importlib.resources for a highlighting query we never use, 5 ms of every start. Any
+    other layout of the package falls back to importing it."""
+    import importlib.machinery
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec("tree_sitter_bash")
+    for directory in (spec.submodule_search_locations or []) if spec is not None else []:
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = f"{directory}/_binding{suffix}"
+            binding = importlib.util.spec_from_file_location("tree_sitter_bash._binding", path)
+            if binding is not None and binding.loader is not None and os.path.exists(path):
+                module = importlib.util.module_from_spec(binding)
+                binding.loader.exec_module(module)
+                return module.language()
+    import tree_sitter_bash
+
+    return tree_sitter_bash.language()
 
 
 def parse_script(text: str, first_line: int, ctx: ShellContext) -> list[Command]:
