@@ -95,6 +95,9 @@ def test_the_catalogue_table_of_platforms() -> None:
         assert chaimeleon.matches(reference) and not eucaim.matches(reference)
     for reference in (EUCAIM_BASE, "harbor.eucaim-node.i3m.upv.es:5000/library/ubuntu-python-tensorflow:2"):
         assert eucaim.matches(reference) and not chaimeleon.matches(reference)
+    # an unknown registry (a build arg without default) matches no profile, not even as a desktop
+    for reference in ("/chaimeleon-library/ubuntu-python-desktop:1", "/library/ubuntu-python-desktop:1"):
+        assert not chaimeleon.matches(reference) and not eucaim.matches(reference)
 
 
 def test_eucaim_guide_template_passes_with_the_profile_detected(tmp_path: Path) -> None:
