@@ -35,9 +35,9 @@ class Scope(dict[str, Value]):
     Copies keep it, so a shell script's own assignments shadow the stage's names and nothing else.
     """
 
-    def __init__(self, values: Mapping[str, Value] = {},
+    def __init__(self, values: Mapping[str, Value] | None = None,
                  undeclared: Callable[[str], Value] | None = None) -> None:
-        super().__init__(values)
+        super().__init__(values or {})
         self.undeclared = undeclared
 
     def copy(self) -> "Scope":
@@ -142,7 +142,7 @@ def _scan(text: str, scope: Mapping[str, Value], escape: str, split: bool, unkno
                     i += 2
                 elif text[i] == "$":
                     value, i = _dollar(text, i, scope, escape)
-                    buf.append(value.text if value.known else unknown_as)
+                    buf.append(unknown_as if unknown_as and not value.known else value.text)
                     known = known and value.known
                 else:
                     buf.append(text[i])
@@ -150,7 +150,7 @@ def _scan(text: str, scope: Mapping[str, Value], escape: str, split: bool, unkno
             i += 1
         elif c == "$":
             value, i = _dollar(text, i, scope, escape)
-            buf.append(value.text if value.known else unknown_as)
+            buf.append(unknown_as if unknown_as and not value.known else value.text)
             known = known and value.known
         else:
             buf.append(c)
