@@ -88,9 +88,10 @@ class Profile(NamedTuple):
         return text.replace(default.title, self.title) if default.title != self.title else text
 
 
-def names() -> list[str]:
-    """The profiles shipped in the package."""
-    return sorted(p.stem for p in PROFILES_DIR.glob("*.toml"))
+@functools.cache
+def names() -> tuple[str, ...]:
+    """The profiles shipped in the package (listed once per process: every file's lint asks)."""
+    return tuple(sorted(p.stem for p in PROFILES_DIR.glob("*.toml")))
 
 
 @functools.cache

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-import re
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from chaimeleon_lint.model.context import Context
