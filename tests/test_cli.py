@@ -129,10 +129,10 @@ def test_a_file_the_linter_fails_on_is_named_and_the_others_are_reported(
 
     from click.testing import CliRunner
 
-    from chaimeleon_lint import cli
+    from chaimeleon_lint import cli, runner
 
     names = _five_dockerfiles(tmp_path)
-    real = cli._lint_job
+    real = runner._lint_job
 
     def failing(job, fixing):  # type: ignore[no-untyped-def]
         if job.shown.endswith("c/Dockerfile"):
@@ -142,7 +142,7 @@ def test_a_file_the_linter_fails_on_is_named_and_the_others_are_reported(
             raise RuntimeError("boom")
         return real(job, fixing)
 
-    monkeypatch.setattr(cli, "_lint_job", failing)
+    monkeypatch.setattr(runner, "_lint_job", failing)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli.main, ["--format", "json", "--jobs", jobs, *names])
     assert result.exit_code == 3, result.output

@@ -1,0 +1,461 @@
+"""One lint run, shared by `chaimeleon-lint PATHS` and `chaimeleon-lint review`: read the files,
+lint them (in worker processes from a few files on), join the history and build phases, report.
+
+The command line only parses arguments and calls `run`; `review` calls `collect` and renders the
+results its own way. Messages for the user go to standard error, one line each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from chaimeleon_lint.discovery import discover
+
+if TYPE_CHECKING:  # annotations only: these modules load lazily, when linting starts
+    from chaimeleon_lint.config import Config
+    from chaimeleon_lint.linter import Options, Result
+    from chaimeleon_lint.profile import Profile
+    from chaimeleon_lint.source.text import Source
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
+FORMATS = ("text", "json", "sarif", "github", "markdown")
+
+
+def fail(message: str) -> None:
+    """One line for the user on standard error."""
+    print(f"chaimeleon-lint: error: {message}", file=sys.stderr, flush=True)
+
+
+class UsageError(Exception):
+    """A wrong --platform or the like: the caller reports it and exits 2."""
+
+
+def profile(name_or_path: str) -> Profile:
+    """The profile --platform names; a wrong one is a usage error naming the key."""
+    from chaimeleon_lint.profile import ProfileError, load
+
+    try:
+        return load(name_or_path)
+    except ProfileError as exc:
+        raise UsageError(f"--platform: {exc}") from None
+
+
+def _build_arg_values(given: tuple[str, ...]) -> dict[str, str]:
+    """`--build-arg K=V`, and `--build-arg K`, which the engine takes from the environment (unset if absent)."""
+    values: dict[str, str] = {}
+    for item in given:
+        key, eq, value = item.partition("=")
+        if eq:
+            values[key] = value
+        elif key in os.environ:
+            values[key] = os.environ[key]
+    return values
+
+
+class BuildRequest(NamedTuple):
+    """What the user asked of the build phase on the command line."""
+
+    engine: str | None
+    build_args: tuple[str, ...]
+    target: str | None
+    smoke_args: str | None
+    smoke_timeout: float
+    keep_image: bool
+    verbose: bool
+    force: bool
+
+
+class _Job(NamedTuple):
+    """One Dockerfile, read and decoded, with the options its configuration gives."""
+
+    shown: str
+    path: Path | None
+    data: bytes
+    source: Source
+    cfg: Config
+    options: Options
+    ctx: Path | None
+
+
+def _targets(paths: Sequence[str]) -> tuple[list[tuple[str, Path | None]], int]:
+    """(shown name, path or None for stdin) of every Dockerfile named or found below a directory."""
+    from chaimeleon_lint.linter import display_path
+
+    status = EXIT_OK
+    targets: list[tuple[str, Path | None]] = []
+    for raw in paths:
+        if raw == "-":
+            targets.append(("-", None))
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            found = list(discover(path))
+            if not found:
+                fail(f"{raw}: no Dockerfile found (looked for Dockerfile, Dockerfile.*, *.Dockerfile)")
+                status = EXIT_ERROR
+            targets += [(display_path(p), p) for p in found]
+        else:
+            targets.append((raw, path))
+    return targets, status
+
+
+def _read(shown: str, path: Path | None) -> bytes:
+    from chaimeleon_lint.source.text import InputError
+
+    if path is None:
+        return sys.stdin.buffer.read()
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(shown, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(shown, "is a directory") from None
+    except OSError as exc:
+        raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
+
+
+def _lint_job(job: _Job, fixing: bool) -> tuple[str, Result]:
+    """The pure part, run in worker processes with --jobs: lint (and fix in memory) one file."""
+    from chaimeleon_lint import catalogue
+    from chaimeleon_lint.checks import collect
+    from chaimeleon_lint.linter import fix_source, lint_source
+
+    cat, checks = catalogue.load(), collect()
+    if fixing:
+        return fix_source(job.source, job.ctx, job.options, cat, checks, job.path)
+    return job.source.text, lint_source(job.source, job.ctx, job.options, cat, checks, job.path)
+
+
+class _Failed(NamedTuple):
+    """The linter itself failed on a file: a bug of ours, to report; the other files go on."""
+
+    reason: str
+
+
+def _guarded_job(job: _Job, fixing: bool) -> tuple[str, Result] | _Failed:
+    """`_lint_job`, with an exception turned into a report naming where it was raised."""
+    try:
+        return _lint_job(job, fixing)
+    except Exception as exc:  # any bug of ours: one file's report, not a traceback that loses the others
+        import traceback
+
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        return _Failed(f"{type(exc).__name__}: {exc} (at {Path(frame.filename).name}:{frame.lineno})")
+
+
+PARALLEL_FROM = 4
+"""Fewer files than this are linted in this process: starting workers would cost more than it saves."""
+
+
+def _lint_all(jobs: list[_Job], fixing: bool, workers: int) -> list[tuple[str, Result] | _Failed]:
+    if workers <= 1 or len(jobs) < PARALLEL_FROM:
+        return [_guarded_job(job, fixing) for job in jobs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from functools import partial
+
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    done: list[tuple[str, Result] | _Failed] = []
+    try:
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+            done.extend(pool.map(partial(_guarded_job, fixing=fixing), jobs,
+                                 chunksize=max(1, len(jobs) // (workers * 8))))
+    except BrokenProcessPool:  # a worker died (a crash in native code): find the file, keep the rest
+        done.extend(_isolated(job, fixing, context) for job in jobs[len(done):])
+    return done
+
+
+def _isolated(job: _Job, fixing: bool, context: object) -> tuple[str, Result] | _Failed:
+    """One file in a process of its own, so that a file which kills its process is the one named."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    with ProcessPoolExecutor(1, mp_context=context) as pool:  # type: ignore[arg-type]
+        try:
+            return pool.submit(_guarded_job, job, fixing).result()
+        except BrokenProcessPool:
+            return _Failed("the linting process died (a crash in native code, such as the shell parser)")
+
+
+class Settings(NamedTuple):
+    """What the user asked of one run, as parsed from the command line."""
+
+    fmt: str = "text"
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    threshold: str | None = None  # --failure-threshold; None: the configuration's, else warning
+    config_path: Path | None = None
+    context_dir: Path | None = None
+    kind: str | None = None
+    no_color: bool = False
+    quiet: bool = False
+    build: BuildRequest | None = None
+    fixing: str | None = None  # "fix", "diff" or None
+    outputs: tuple[tuple[str, Path], ...] = ()
+    since: str | None = None
+    workers: int = 1
+    platform: str | None = None  # --platform NAME|FILE
+
+
+class Collected(NamedTuple):
+    """The results of a run before reporting, and how it went."""
+
+    results: list[Result]
+    sources: dict[str, list[str]]  # shown path → lines, for the reporters' excerpts
+    status: int  # EXIT_OK, or EXIT_ERROR when an input could not be read
+    internal: bool  # the linter failed on a file (a bug of ours)
+    worst: int  # EXIT_FINDINGS when a finding is at or above its file's threshold
+    diffs: list[str]
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_INTERNAL if self.internal else self.status if self.status == EXIT_ERROR else self.worst
+
+
+class Abort(Exception):
+    """The run cannot go on (no engine for --build, no git history for --since): exit 2."""
+
+
+def run(paths: Sequence[str], settings: Settings) -> int:
+    """Lint, report, and return the exit code."""
+    try:
+        done = collect(paths, settings)
+    except (Abort, UsageError) as exc:
+        fail(str(exc))
+        return EXIT_ERROR
+    if settings.fixing == "diff":
+        sys.stdout.write("".join(done.diffs))
+        return done.exit_code if done.exit_code != EXIT_OK else EXIT_FINDINGS if done.diffs else EXIT_OK
+    if not done.results and done.exit_code in (EXIT_ERROR, EXIT_INTERNAL):
+        return done.exit_code  # every input failed, each with its message: an empty report would only mislead
+    try:
+        report(done.results, done.sources, settings.fmt, settings.no_color, settings.quiet, settings.outputs)
+    except OSError as exc:
+        fail(f"cannot write report: {exc.strerror or exc}: {exc.filename}")
+        return EXIT_ERROR
+    return done.exit_code
+
+
+def collect(paths: Sequence[str], settings: Settings) -> Collected:
+    """Every file's result, with --fix/--diff, --since and --build applied; inputs that cannot be read
+    are named on standard error and make the status EXIT_ERROR."""
+    from chaimeleon_lint import catalogue, config
+    from chaimeleon_lint.linter import Options
+    from chaimeleon_lint.profile import ProfileError, load
+    from chaimeleon_lint.source.text import InputError, Source, decode
+
+    cat = catalogue.load()
+    chosen = profile(settings.platform) if settings.platform else None
+    targets, status = _targets(paths)
+    try:
+        fixed_config = config.load(settings.config_path) if settings.config_path else None
+    except config.ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    request, fixing = settings.build, settings.fixing
+    jobs: list[_Job] = []
+    for shown, path in targets:
+        try:
+            data = _read(shown, path)
+            source = decode(data, shown)
+            cfg = fixed_config or _discovered(config, path)
+        except (InputError, config.ConfigError) as exc:
+            fail(str(exc))
+            status = EXIT_ERROR
+            continue
+        bad = cat.unknown(list(cfg.ignore) + [rule for rule, _ in cfg.severity])
+        if bad:
+            fail(f"{cfg.path}: unknown rule(s) {', '.join(bad)} in ignore/severity")
+            status = EXIT_ERROR
+            continue
+        if fixing is not None and source.notes:
+            fail(f"{shown}: not fixed: {source.notes[0]}, and writing it back would change those bytes")
+            status = EXIT_ERROR
+            continue
+        try:
+            chosen_here = chosen or (load(cfg.platform) if cfg.platform else None)
+        except ProfileError as exc:
+            fail(f"{cfg.path}: platform: {exc}")
+            status = EXIT_ERROR
+            continue
+        options = Options(
+            select=frozenset(settings.select), ignore=frozenset(settings.ignore) | frozenset(cfg.ignore),
+            severity={cat.resolve(r): s for r, s in cfg.severity},  # type: ignore[misc]
+            known_base_images=cfg.known_base_images or (),
+            kind=settings.kind or cfg.kind,
+            build_args=_build_arg_values(request.build_args) if request is not None else None,
+            platform=chosen_here, platform_from="--platform" if chosen else "configuration",
+        )
+        context_dir = settings.context_dir
+        ctx = context_dir if context_dir is not None else (path.parent if path is not None else None)
+        jobs.append(_Job(shown, path, data, source, cfg, options, ctx))
+
+    results: list[Result] = []
+    sources: dict[str, list[str]] = {}
+    diffs: list[str] = []
+    histories: dict[Path, tuple] = {}  # type: ignore[type-arg]
+    worst, internal = EXIT_OK, False
+    for job, outcome in zip(jobs, _lint_all(jobs, fixing is not None, settings.workers)):
+        if isinstance(outcome, _Failed):
+            fail(f"{job.shown}: internal error, the file was not linted: {outcome.reason}. "
+                 "This is a bug in chaimeleon-lint; please report it with this file.")
+            internal = True
+            continue
+        text, result = outcome
+        source = job.source
+        if text != source.text:
+            from chaimeleon_lint.fix.apply import FixError, encode_like, unified_diff, write_atomically
+
+            if fixing == "diff":
+                diffs.append(unified_diff(job.shown, source.text, text))
+            elif job.path is not None:
+                try:
+                    write_atomically(job.path, job.data, encode_like(job.data, text))
+                except FixError as exc:
+                    fail(str(exc))
+                    status = EXIT_ERROR
+                    continue
+                print(f"chaimeleon-lint: fixed {job.shown}", file=sys.stderr)
+            source = Source(source.path, text, source.notes)
+        if settings.since is not None:
+            result = _history(result, settings.since, job.path, settings.context_dir, job.cfg, job.options, cat,
+                              histories)
+        if request is not None:
+            result = _build_phase(result, request, job.cfg, job.path, job.ctx, source, job.options, cat)
+        results.append(result)
+        sources[job.shown] = source.lines
+        if any(f.severity >= threshold(settings.threshold, job.cfg) for f in result.findings):
+            worst = EXIT_FINDINGS
+    return Collected(results, sources, status, internal, worst, diffs)
+
+
+def threshold(name: str | None, cfg: Config) -> int:
+    """The lowest severity that fails the run: --failure-threshold, else the configuration's, else warning."""
+    from chaimeleon_lint import config
+
+    return (config.threshold_severity(name) if name
+            else cfg.failure_threshold if cfg.failure_threshold is not None else 2)
+
+
+def _history(result, since: str, path: Path | None, context_dir: Path | None, cfg, options, cat,  # type: ignore[no-untyped-def]
+             histories: dict):  # type: ignore[type-arg]
+    """CHL105 for one Dockerfile; the repository's siblings are read once per repository."""
+    from chaimeleon_lint.history.bumps import RULE, bump_hits, siblings
+    from chaimeleon_lint.history.git import GitError, Repo
+    from chaimeleon_lint.linter import with_hits
+
+    if path is None:
+        return with_hits(result, [], ["--since skipped: standard input has no git history"], options, cat)
+    try:
+        repo = Repo.around(path)
+        if repo.root not in histories:
+            commit = repo.commit(since)
+            contexts = {repo.relative(path): context_dir} if context_dir is not None else {}
+            histories[repo.root] = (repo, siblings(repo, commit, contexts))
+        repo, every = histories[repo.root]
+        mapping = {name: repo.relative(target) for name, target in cfg.sibling_images}
+        hits = bump_hits(repo.relative(path), every, mapping, since)
+    except (GitError, ValueError) as exc:
+        raise Abort(f"--since {since}: {exc}") from None
+    return with_hits(result, [(RULE, hit) for hit in hits], [], options, cat)
+
+
+def _build_phase(result, request: BuildRequest, cfg, path: Path | None, ctx: Path | None, source,  # type: ignore[no-untyped-def]
+                 options, cat):
+    """Build and test the image after the static phase, unless that found errors (or --force-build)."""
+    from chaimeleon_lint.build.engine import detect
+    from chaimeleon_lint.build.phase import BuildOptions, run_phase
+    from chaimeleon_lint.findings import Severity
+    from chaimeleon_lint.linter import with_hits
+    from chaimeleon_lint.source.dockerfile import parse
+
+    if path is None or ctx is None:
+        return with_hits(result, [], ["build skipped: standard input has no build context"], options, cat)
+    if not request.force and any(f.severity is Severity.ERROR for f in result.findings):
+        return with_hits(result, [], ["build skipped: the static phase found errors (--force-build builds anyway)"],
+                          options, cat)
+    engine = detect(request.engine)
+    if engine is None:
+        raise Abort(f"--build: no container engine answers ({request.engine or 'docker, podman'}); "
+                        "start one, or set DOCKER_HOST / a docker context for a remote one")
+    build_options = BuildOptions(
+        engine=request.engine, build_args=request.build_args, target=request.target,
+        smoke_args=request.smoke_args if request.smoke_args is not None else cfg.smoke_args,
+        smoke_timeout=request.smoke_timeout, service_timeout=min(request.smoke_timeout, 120),
+        size_budget=(cfg.size_budget_mb or 10240) * 1024 * 1024, keep_image=request.keep_image,
+        verbose=request.verbose, platform=result.platform)
+    with _progress(request.verbose) as progress:
+        outcome = run_phase(engine, path, ctx, parse(source.text), result.kind, build_options, progress)
+    notes = list(outcome.notes)
+    timings = ", ".join(f"{k} {v:.1f} s" for k, v in outcome.timings.items())
+    notes.append(f"build phase with {engine.name}: {timings}; {outcome.containers} container(s) started"
+                 + (f"; image kept as {outcome.image}" if outcome.image else ""))
+    return with_hits(result, outcome.hits, notes, options, cat, built=True)
+
+
+@contextlib.contextmanager
+def _progress(verbose: bool):  # type: ignore[no-untyped-def]
+    """A status line on a terminal (rich, imported only here); the raw log lines with --verbose."""
+    if sys.stderr.isatty() and not verbose:
+        from rich.console import Console
+
+        started = time.monotonic()
+        with Console(stderr=True).status("building") as status:
+            yield lambda text: status.update(f"{text} [{time.monotonic() - started:.0f} s]")
+        return
+    yield (lambda text: print(text, file=sys.stderr, flush=True)) if verbose else (lambda text: None)
+
+
+def _discovered(config_module, path: Path | None):  # type: ignore[no-untyped-def]
+    found = config_module.find(path.parent if path is not None else Path.cwd())
+    return config_module.load(found) if found else config_module.Config()
+
+
+def rendered(results: list, fmt: str, lines_of) -> str:  # type: ignore[no-untyped-def, type-arg]
+    """A machine or plain-text format as a string (each reporter imported only when chosen)."""
+    if fmt == "json":
+        from chaimeleon_lint.report import json as json_report
+
+        return json_report.render(results)
+    if fmt == "github":
+        from chaimeleon_lint.report import github
+
+        return github.render(results)
+    if fmt in ("sarif", "markdown"):
+        from chaimeleon_lint import catalogue
+        from chaimeleon_lint.report import markdown, sarif
+
+        return (sarif if fmt == "sarif" else markdown).render(results, catalogue.load())
+    from chaimeleon_lint.report import text
+
+    return text.render_plain(results, lines_of, quiet=False)
+
+
+def report(results: list, sources: dict[str, list[str]], fmt: str, no_color: bool, quiet: bool,  # type: ignore[type-arg]
+            outputs: Sequence[tuple[str, Path]] = ()) -> None:
+    def lines_of(path: str) -> list[str]:
+        if path not in sources:
+            try:
+                sources[path] = Path(path).read_text(encoding="utf-8", errors="replace").split("\n")
+            except OSError:
+                sources[path] = []
+        return sources[path]
+
+    for extra, target in outputs:
+        target.write_text(rendered(results, extra, lines_of), encoding="utf-8")
+    if fmt != "text":
+        sys.stdout.write(rendered(results, fmt, lines_of))
+        return
+    from chaimeleon_lint.report import text
+
+    colour = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    if colour:
+        text.render_rich(results, lines_of, quiet)
+    else:
+        sys.stdout.write(text.render_plain(results, lines_of, quiet))
