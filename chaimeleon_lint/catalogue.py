@@ -24,6 +24,7 @@ class Example(NamedTuple):
     kind: str | None
     smoke_args: str | None  # build-phase examples: the arguments of the smoke run
     before: str | None  # history examples: the Dockerfile at the git ref
+    request: str | None = None  # request examples: the catalogue request pointing at the Dockerfile
 
 
 class RuleSpec(NamedTuple):
@@ -37,7 +38,7 @@ class RuleSpec(NamedTuple):
     guide: str
     fix: str
     limits: str
-    phase: str  # "static": a check over the model; "build": found on the built image; "history": --since
+    phase: str  # "static": a check over the model; "build": on the built image; "history": --since; "request": review
     variants: dict[str, Variant]
     examples: tuple[Example, ...]
 
@@ -120,6 +121,7 @@ def _example(raw: dict) -> Example:
         kind=raw.get("kind"),
         smoke_args=raw.get("smoke-args"),
         before=raw.get("before"),
+        request=raw.get("request"),
     )
 
 

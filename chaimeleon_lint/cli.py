@@ -98,7 +98,7 @@ def _list_rules() -> str:
 @click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="Passed to the engine's build.")
 @click.option("--target", metavar="STAGE", help="Build this stage.")
 @click.option("--smoke-args", metavar="ARGS",
-              help="Arguments jobman would pass after `--`; {dataset} and {output} expand to container paths.")
+              help="Arguments jobman would pass after `--`; {dataset} and {output} expand to container paths; `-- K=V ...` sets environment variables instead.")
 @click.option("--smoke-timeout", type=click.FloatRange(min=1), default=300, show_default=True, metavar="SECONDS",
               help="Time limit of the smoke run and of waiting for services.")
 @click.option("--keep-image", is_flag=True, help="Keep the built image (it is removed by default).")
@@ -114,6 +114,7 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
 
     PATHS are Dockerfiles, directories to search for them, or - for standard input.
     `chaimeleon-lint init [--kind batch|interactive] DIR` writes a new compliant application.
+    `chaimeleon-lint review REQUEST [--build]` reviews a request to the Application Catalogue.
     Exit codes: 0 no findings at or above the threshold, 1 findings, 2 usage, config or input error,
     3 internal error (the file it failed on is named; the others are still reported).
     """
@@ -181,21 +182,78 @@ def init(kind: str, platform: str | None, directory: Path) -> None:
     click.echo(f"next: edit the files, then `chaimeleon-lint {shown}` and `chaimeleon-lint --build {shown}`")
 
 
+@click.command("review", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("request", type=click.Path(allow_dash=True, dir_okay=False, path_type=str))
+@click.option("--checkout", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="A checkout of the request's repository (default: clone its URL into a temporary folder).")
+@click.option("--format", "fmt", type=click.Choice(("markdown", "json", "sarif", "text")), default="markdown",
+              show_default=True, help="markdown: the comment to post on the request.")
+@click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH",
+              help="Also write this format to a file, from the same run (repeatable).")
+@click.option("--select", multiple=True, metavar="RULES", help="Only these rules (ids or slugs, comma-separated).")
+@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (ids or slugs, comma-separated).")
+@click.option("--failure-threshold", type=click.Choice(["error", "warning", "info", "none"]), default="error",
+              show_default=True, help="Lowest severity that makes the verdict \"changes needed\" (exit 1).")
+@click.option("--platform", "platform", metavar="NAME|FILE", help="The platform profile (default: detected).")
+@click.option("--current-version", metavar="VERSION",
+              help="The catalogue's current version of the image: an update must be higher (CHL112).")
+@click.option("--build", is_flag=True, help="Build the image and run the request's usage example (CHL8xx).")
+@click.option("--force-build", is_flag=True, help="Build even when the static phase found errors.")
+@click.option("--engine", type=click.Choice(["docker", "podman", "podman-remote"]),
+              help="Container engine (default: docker, then podman).")
+@click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="Passed to the engine's build.")
+@click.option("--smoke-args", metavar="ARGS", help="Instead of the arguments of the request's usage example.")
+@click.option("--smoke-timeout", type=click.FloatRange(min=1), default=300, show_default=True, metavar="SECONDS",
+              help="Time limit of the smoke run and of waiting for services.")
+@click.option("--keep-image", is_flag=True, help="Keep the built image (it is removed by default).")
+@click.option("-v", "--verbose", is_flag=True, help="Show the full build log.")
+def review(request: str, checkout: Path | None, fmt: str, outputs: tuple[str, ...], select: tuple[str, ...],
+           ignore: tuple[str, ...], failure_threshold: str, platform: str | None, current_version: str | None,
+           build: bool, force_build: bool, engine: str | None, build_args: tuple[str, ...], smoke_args: str | None,
+           smoke_timeout: float, keep_image: bool, verbose: bool) -> None:
+    """Review a request to add or update an application in the catalogue.
+
+    REQUEST is the request: a catalogue entry's README or an issue body saved to a file (- reads
+    standard input). Its repository is cloned (or --checkout used), its Dockerfile found and linted,
+    and with --build built and run with the usage example's arguments.
+    Exit codes: 0 accept, 1 changes needed, 2 usage or input error, 3 internal error.
+    """
+    from chaimeleon_lint import catalogue
+    from chaimeleon_lint.review.run import ReviewSettings, review as run_review
+    from chaimeleon_lint.runner import BuildRequest, Settings
+
+    unknown = catalogue.load().unknown(_names(select) + _names(ignore))
+    if unknown:
+        fail(f"unknown rule(s): {', '.join(unknown)}; see --list-rules")
+        sys.exit(EXIT_ERROR)
+    extra = tuple(_outputs(outputs, ("markdown", "json", "sarif", "text")))
+    build_request = BuildRequest(engine, build_args, None, smoke_args, smoke_timeout, keep_image, verbose,
+                                 force_build) if build or force_build else None
+    settings = Settings(fmt=fmt, select=tuple(_names(select)), ignore=tuple(_names(ignore)),
+                        threshold=failure_threshold, build=build_request, outputs=extra, platform=platform)
+    sys.exit(run_review(ReviewSettings(request, checkout, settings, current_version)))
+
+
+COMMANDS = {"init": init, "review": review}
+
+
 def entry() -> None:
-    """`chaimeleon-lint init ...` scaffolds; anything else lints (a file called init: `./init`)."""
-    if sys.argv[1:2] == ["init"]:
-        init(args=sys.argv[2:], prog_name="chaimeleon-lint init")
+    """`chaimeleon-lint init ...` scaffolds, `chaimeleon-lint review ...` reviews a catalogue request;
+    anything else lints (a file called init or review: `./init`)."""
+    command = COMMANDS.get(sys.argv[1]) if len(sys.argv) > 1 else None
+    if command is not None:
+        command(args=sys.argv[2:], prog_name=f"chaimeleon-lint {sys.argv[1]}")
     else:
         main()
 
 
-def _outputs(values: Sequence[str]) -> list[tuple[str, Path]]:
+def _outputs(values: Sequence[str], formats: Sequence[str] = FORMATS) -> list[tuple[str, Path]]:
     """`--output sarif=report.sarif`: more formats from the same run, each to a file."""
     found: list[tuple[str, Path]] = []
     for value in values:
         fmt, eq, target = value.partition("=")
-        if not eq or fmt not in FORMATS or not target:
-            raise click.BadParameter(f"{value!r}: use FORMAT=PATH with FORMAT one of {', '.join(FORMATS)}",
+        if not eq or fmt not in formats or not target:
+            raise click.BadParameter(f"{value!r}: use FORMAT=PATH with FORMAT one of {', '.join(formats)}",
                                      param_hint="--output")
         found.append((fmt, Path(target)))
     return found

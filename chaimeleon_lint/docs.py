@@ -12,15 +12,20 @@ from chaimeleon_lint.profile import DEFAULT, names
 from chaimeleon_lint.profile import load as load_profile
 
 _PHASE = {"static": "the static check (every run)", "build": "`--build`, on the built image",
-          "history": "`--since GIT_REF`, on the git history"}
+          "history": "`--since GIT_REF`, on the git history",
+          "request": "`chaimeleon-lint review`, on a catalogue request"}
 
 
 def _example(example: Example) -> list[str]:
     title = "Bad" if example.verdict == "bad" else "Good"
     lines = [n for n in example.lines if n]
-    where = f" (finding on line {', '.join(map(str, lines))})" if lines else \
+    what = "request " if example.request is not None else ""
+    where = f" (finding on {what}line {', '.join(map(str, lines))})" if lines else \
         " (finding about the whole image)" if example.verdict == "bad" else ""
     out = [f"**{title}**{where}{', kind ' + example.kind if example.kind else ''}:", ""]
+    if example.request is not None:
+        out += ["the request:", "", "```markdown", example.request.strip("\n"), "```", "",
+                "and the Dockerfile in the repository it points at:", ""]
     if example.before is not None:
         out += ["at the ref:", "", "```dockerfile", example.before.strip("\n"), "```", "", "now:", ""]
     out += ["```dockerfile", example.dockerfile.strip("\n"), "```", ""]

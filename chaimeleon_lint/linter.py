@@ -68,19 +68,24 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def lint_source(source: Source, context_dir: Path | None, options: Options, catalogue: Catalogue,
-                checks: Mapping[str, CheckFn], dockerfile_path: Path | None = None) -> Result:
-    """Lint one decoded Dockerfile; context_dir None means no build context (stdin)."""
+def model(source: Source, context_dir: Path | None, options: Options,
+          dockerfile_path: Path | None = None) -> tuple[Dockerfile, Context | None, Image]:
+    """The Dockerfile, its context and the image it builds, judged by the profile chosen or detected."""
     dockerfile = parse(source.text)
     context = Context.open(context_dir, dockerfile_path) if context_dir is not None else None
     profiles = candidates(options.platform, options.known_base_images)
     image = simulate(dockerfile, context, profiles, options.kind, options.build_args)
     if options.platform is not None:
-        image = image._replace(detected_from=options.platform_from)
-    else:
-        found = detect(profiles, tuple((s.platform, s.base.text) for s in reversed(image.stages) if s.platform),
-                       tuple((a.name, a.uid) for a in image.final.accounts if a.line is not None))
-        image = image._replace(platform=found.profile, detected_from=found.detected_from)
+        return dockerfile, context, image._replace(detected_from=options.platform_from)
+    found = detect(profiles, tuple((s.platform, s.base.text) for s in reversed(image.stages) if s.platform),
+                   tuple((a.name, a.uid) for a in image.final.accounts if a.line is not None))
+    return dockerfile, context, image._replace(platform=found.profile, detected_from=found.detected_from)
+
+
+def lint_source(source: Source, context_dir: Path | None, options: Options, catalogue: Catalogue,
+                checks: Mapping[str, CheckFn], dockerfile_path: Path | None = None) -> Result:
+    """Lint one decoded Dockerfile; context_dir None means no build context (stdin)."""
+    dockerfile, context, image = model(source, context_dir, options, dockerfile_path)
     pragmas = parse_pragmas(dockerfile)
     suppressed = Suppressed(
         frozenset(r for r in map(catalogue.resolve, pragmas.file) if r),

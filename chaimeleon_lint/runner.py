@@ -105,7 +105,7 @@ def _targets(paths: Sequence[str]) -> tuple[list[tuple[str, Path | None]], int]:
     return targets, status
 
 
-def _read(shown: str, path: Path | None) -> bytes:
+def read_input(shown: str, path: Path | None) -> bytes:
     from chaimeleon_lint.source.text import InputError
 
     if path is None:
@@ -262,7 +262,7 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
     jobs: list[_Job] = []
     for shown, path in targets:
         try:
-            data = _read(shown, path)
+            data = read_input(shown, path)
             source = decode(data, shown)
             cfg = fixed_config or _discovered(config, path)
         except (InputError, config.ConfigError) as exc:
@@ -330,17 +330,16 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
             result = _build_phase(result, request, job.cfg, job.path, job.ctx, source, job.options, cat)
         results.append(result)
         sources[job.shown] = source.lines
-        if any(f.severity >= threshold(settings.threshold, job.cfg) for f in result.findings):
+        if any(f.severity >= threshold(settings.threshold, job.cfg.failure_threshold) for f in result.findings):
             worst = EXIT_FINDINGS
     return Collected(results, sources, status, internal, worst, diffs)
 
 
-def threshold(name: str | None, cfg: Config) -> int:
+def threshold(name: str | None, configured: int | None = None) -> int:
     """The lowest severity that fails the run: --failure-threshold, else the configuration's, else warning."""
     from chaimeleon_lint import config
 
-    return (config.threshold_severity(name) if name
-            else cfg.failure_threshold if cfg.failure_threshold is not None else 2)
+    return config.threshold_severity(name) if name else configured if configured is not None else 2
 
 
 def _history(result, since: str, path: Path | None, context_dir: Path | None, cfg, options, cat,  # type: ignore[no-untyped-def]

@@ -65,7 +65,7 @@ class Engine(NamedTuple):
 
     def run_args(self, image: str, name: str, session: str, *, entrypoint: str | None = None,
                  command: Sequence[str] = (), mounts: Sequence[Mount] = (), user: str | None = None,
-                 detach: bool = False, resolver: str | None = None) -> list[str]:
+                 detach: bool = False, resolver: str | None = None, env: Sequence[str] = ()) -> list[str]:
         """A `run` with no network, no capabilities, and bounded memory, CPU and processes.
 
         `resolver` is a host file to mount as /etc/resolv.conf, for the network sentinel that
@@ -79,6 +79,8 @@ class Engine(NamedTuple):
                      "--mount", f"type=bind,source={resolver},target=/etc/resolv.conf,readonly"]
         if user is not None:
             args += ["--user", user]
+        for variable in env:
+            args += ["--env", variable]
         for m in mounts:
             args += ["--mount", f"type=bind,source={m.source},target={m.target}" + (",readonly" if m.read_only else "")]
         if entrypoint is not None:

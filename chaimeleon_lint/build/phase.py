@@ -318,13 +318,18 @@ def smoke(engine: Engine, tag: str, session: str, scripts: Mount, entry: list[st
     datasets, persistent = options.profile.mount_dirs[:2]  # the guide's order: datasets, persistent-home
     dataset_in = f"{datasets}/{DATASET_ID}"
     output_in = f"{persistent}/output"
-    arguments = [a.replace("{dataset}", dataset_in).replace("{output}", output_in)
-                 for a in shlex.split(options.smoke_args or "")]
+    words = shlex.split(options.smoke_args or "")
+    _output_folders(words, home / "output")
+    env: list[str] = []
+    if words[:1] == ["--"]:  # jobman's `-- -- K=V ...`: environment variables, no arguments
+        env, words = [w for w in words[1:] if "=" in w], []
+    arguments = [a.replace("{dataset}", dataset_in).replace("{output}", output_in) for a in words]
+    env = [e.replace("{dataset}", dataset_in).replace("{output}", output_in) for e in env]
     argv = (entry + arguments) if entry else (arguments or cmd)
     mounts = [scripts, Mount(str(dataset), dataset_in, True), Mount(str(home), persistent, False)]
     name = f"chl-smoke-{session}"
     result = engine.run(engine.run_args(tag, name, session, entrypoint="/bin/sh", command=[f"{IN_CONTAINER}/smoke.sh", *argv],
-                                        mounts=mounts, resolver=str(SCRIPTS / "resolv.conf")),
+                                        mounts=mounts, resolver=str(SCRIPTS / "resolv.conf"), env=env),
                         timeout=options.smoke_timeout)
     outcome.containers += 1
     hits: list[tuple[str, Hit]] = []
@@ -346,6 +351,24 @@ def smoke(engine: Engine, tag: str, session: str, scripts: Mount, entry: list[st
         unique = list(dict.fromkeys(attempts))
         hits.append(("CHL808", Hit(None, {"argv": shown, "attempts": ", ".join(unique[:8])})))
     return hits
+
+
+def _output_folders(words: Sequence[str], output: Path) -> None:
+    """The folders `{output}/SUB/` arguments name (and the parents of `{output}/SUB/file`): the user's
+    persistent home has them, or the application makes them; the sample output folder starts empty."""
+    for word in words:
+        at = word.find("{output}/")
+        if at < 0:
+            continue
+        sub = word[at + len("{output}/"):]
+        folder = sub if sub.endswith("/") else sub.rpartition("/")[0]
+        target = (output / folder).resolve()
+        if folder and target.is_relative_to(output.resolve()):
+            target.mkdir(parents=True, exist_ok=True)
+            for made in [target, *target.parents]:
+                if made == output.resolve():
+                    break
+                made.chmod(0o777)
 
 
 def services(engine: Engine, tag: str, session: str, scripts: Mount, timeout: float,

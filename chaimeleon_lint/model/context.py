@@ -173,18 +173,23 @@ def _license_in(directory: Path) -> str | None:
         names = sorted(n for n in os.listdir(directory) if _LICENSE_NAMES.match(n))
     except OSError:
         return None
-    for name in names:
-        try:
-            text = (directory / name).read_text(encoding="utf-8", errors="replace")[:MAX_READ]
-        except OSError:
-            continue
-        spdx = _SPDX.search(text)
-        if spdx and _FREE_SPDX.match(spdx[1]):
-            return spdx[1]
-        flat = " ".join(text.lower().split())
-        for spdx_id, marker in _FREE_TEXTS:
-            if marker in flat:
-                return spdx_id
-        if _FREE_SPDX.match(text.strip()):
-            return text.strip()
+    return next((found for name in names if (found := license_of(directory / name))), None)
+
+
+def license_of(path: Path) -> str | None:
+    """The redistributable licence a file states (an SPDX id, or the licence recognised from its
+    text); None when it states none, or cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")[:MAX_READ]
+    except OSError:
+        return None
+    spdx = _SPDX.search(text)
+    if spdx and _FREE_SPDX.match(spdx[1]):
+        return spdx[1]
+    flat = " ".join(text.lower().split())
+    for spdx_id, marker in _FREE_TEXTS:
+        if marker in flat:
+            return spdx_id
+    if _FREE_SPDX.match(text.strip()):
+        return text.strip()
     return None

@@ -19,25 +19,25 @@ from chaimeleon_lint.report.text import chain
 _MARK = {Severity.ERROR: "❌", Severity.WARNING: "⚠️", Severity.INFO: "ℹ️"}
 
 
-def _cell(text: str) -> str:
+def cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _plural(n: int, word: str) -> str:
+def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def verdict(results: Sequence[Result]) -> str:
     counts = summary(results)
-    files = _plural(len(results), "Dockerfile")
+    files = plural(len(results), "Dockerfile")
     if counts["error"]:
-        return (f"**Verdict: changes needed**: {_plural(counts['error'], 'error')}, "
-                f"{_plural(counts['warning'], 'warning')}, {counts['info']} info in {files}.")
-    extra = f", with {_plural(counts['warning'], 'warning')} to consider" if counts["warning"] else ""
+        return (f"**Verdict: changes needed**: {plural(counts['error'], 'error')}, "
+                f"{plural(counts['warning'], 'warning')}, {counts['info']} info in {files}.")
+    extra = f", with {plural(counts['warning'], 'warning')} to consider" if counts["warning"] else ""
     return f"**Verdict: accept**{extra} ({counts['info']} info in {files})."
 
 
-def _groups(results: Sequence[Result], catalogue: Catalogue) -> list[str]:
+def group_rows(results: Sequence[Result], catalogue: Catalogue) -> list[str]:
     counts: Counter[tuple[str, str]] = Counter()
     for f in (f for r in results for f in r.findings):
         counts[(catalogue.group(f.rule)[0], f.severity.label)] += 1
@@ -48,15 +48,15 @@ def _groups(results: Sequence[Result], catalogue: Catalogue) -> list[str]:
     for prefix in catalogue.groups:
         group, title = catalogue.group(prefix + "00")
         if prefix in build_only and not built:
-            rows.append(f"| – {group} | {_cell(title)} | not run | not run | not run |")
+            rows.append(f"| – {group} | {cell(title)} | not run | not run | not run |")
             continue
         e, w, i = (counts[(group, s)] for s in ("error", "warning", "info"))
         status = "❌" if e else "⚠️" if w else "✅"
-        rows.append(f"| {status} {group} | {_cell(title)} | {e} | {w} | {i} |")
+        rows.append(f"| {status} {group} | {cell(title)} | {e} | {w} | {i} |")
     return rows
 
 
-def _finding(f: Finding, catalogue: Catalogue, quote: bool) -> list[str]:
+def finding_lines(f: Finding, catalogue: Catalogue, quote: bool) -> list[str]:
     """One finding; the guide's words only with the first finding of its rule (`quote`)."""
     spec = catalogue.rules[f.rule]
     where = f"`{f.path}:{f.line}`" if f.line else f"`{f.path}` (whole image)"
@@ -69,33 +69,39 @@ def _finding(f: Finding, catalogue: Catalogue, quote: bool) -> list[str]:
     return out
 
 
-def _build(result: Result, catalogue: Catalogue) -> list[str]:
+def build_rows(result: Result, catalogue: Catalogue) -> list[str]:
     found = Counter(f.rule for f in result.findings if f.rule.startswith("CHL8"))
     failed = "CHL801" in found
     rows = ["| rule | | result |", "|---|---|---|"]
     for spec in (s for s in catalogue.rules.values() if s.phase == "build"):
         if found[spec.id]:
-            outcome = f"❌ {_plural(found[spec.id], 'finding')}"
+            outcome = f"❌ {plural(found[spec.id], 'finding')}"
         elif failed:
             outcome = "not run (the build failed)"
         else:
             outcome = "✅ passed"
-        rows.append(f"| {spec.id} `{spec.slug}` | {_cell(spec.title)} | {outcome} |")
+        rows.append(f"| {spec.id} `{spec.slug}` | {cell(spec.title)} | {outcome} |")
     return rows
 
 
+def result_lines(result: Result, catalogue: Catalogue) -> list[str]:
+    """One file's notes and findings, the guide's words quoted once per rule."""
+    out = [f"- note: {note}" for note in result.notes] + ([""] if result.notes else [])
+    if not result.findings:
+        out += ["No findings.", ""]
+    quoted: set[str] = set()
+    for f in result.findings:
+        out += finding_lines(f, catalogue, f.rule not in quoted)
+        quoted.add(f.rule)
+    return out
+
+
 def render(results: Sequence[Result], catalogue: Catalogue) -> str:
-    out = ["## chaimeleon-lint review", "", verdict(results), "", *_groups(results, catalogue), ""]
+    out = ["## chaimeleon-lint review", "", verdict(results), "", *group_rows(results, catalogue), ""]
     for result in results:
         out += [f"### `{result.path}`", "", f"Kind of application: {result.kind}. Platform: {platform_line(result)}.",
                 ""]
-        out += [f"- note: {note}" for note in result.notes] + ([""] if result.notes else [])
-        if not result.findings:
-            out += ["No findings.", ""]
-        quoted: set[str] = set()
-        for f in result.findings:
-            out += _finding(f, catalogue, f.rule not in quoted)
-            quoted.add(f.rule)
+        out += result_lines(result, catalogue)
         if result.built:
-            out += ["#### Build and test", "", *_build(result, catalogue), ""]
+            out += ["#### Build and test", "", *build_rows(result, catalogue), ""]
     return "\n".join(out)

@@ -1,0 +1,1 @@
+"""`chaimeleon-lint review`: a catalogue request checked against the repository and image it points at."""

@@ -1,0 +1,177 @@
+"""CHL111–CHL115: a catalogue request against the repository and the image it points at.
+
+Each check is a small pure function over `Subject`, yielding hits on the request file's lines
+(line 1 when the request lacks the thing altogether). What the Dockerfile alone decides (a
+missing `name` label, say) is the static lint's finding, not repeated here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+from chaimeleon_lint.findings import Hit, Span
+from chaimeleon_lint.model.context import license_of
+from chaimeleon_lint.model.image import Image, Label
+from chaimeleon_lint.profile import Profile
+from chaimeleon_lint.review.arguments import places
+from chaimeleon_lint.review.location import Location, parse_url
+from chaimeleon_lint.review.repository import Checkout
+from chaimeleon_lint.review.request import Field, Request, given
+
+_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+class Subject(NamedTuple):
+    """A request and what its URL led to; None where the review did not get that far."""
+
+    request: Request
+    profile: Profile
+    location: Location | None = None
+    checkout: Checkout | None = None
+    repository: tuple[str, dict[str, str]] | None = None  # CHL115's variant and params: why there is no Dockerfile
+    dockerfile: str | None = None  # as shown in the report
+    image: Image | None = None
+    kind: str = "batch"
+    current_version: str | None = None  # the catalogue's version of the image, for an update
+
+
+def _at(field: Field | None, fallback: int | None = None) -> Span:
+    return Span.at(field.line if field is not None else fallback or 1)
+
+
+def _label(subject: Subject, key: str) -> Label | None:
+    """The final image's label when the model knows its whole value and it is not empty."""
+    if subject.image is None or not subject.image.stages:
+        return None
+    label = subject.image.final.labels.get(key)
+    return label if label is not None and label.value.known and label.value.text.strip() else None
+
+
+def request_name_mismatch(subject: Subject) -> Iterator[Hit]:
+    request = subject.request
+    if request.name is None or not request.name.value:
+        what = "still the template's `my-application`" if any(f.value == "name" for f in request.unfilled) \
+            else "missing"
+        yield Hit(Span.at(next((f.line for f in request.unfilled if f.value == "name"), 1)), {"what": what},
+                  variant="missing")
+        return
+    name = request.name.value
+    if not _NAME.match(name):
+        yield Hit(_at(request.name), {"name": name}, variant="format")
+    label = _label(subject, "name")
+    if label is not None and label.value.text != name:
+        yield Hit(_at(request.name), {"name": name, "label": label.value.text,
+                                      "where": f"{subject.dockerfile}:{label.line}"})
+
+
+def request_version_mismatch(subject: Subject) -> Iterator[Hit]:
+    from chaimeleon_lint.history.versions import Uncomparable, compare
+
+    stated = subject.request.version
+    label = _label(subject, "version")
+    if stated is not None and label is not None and label.value.text != stated.value:
+        yield Hit(_at(stated), {"stated": stated.value, "label": label.value.text,
+                                "where": f"{subject.dockerfile}:{label.line}"})
+    new = stated.value if stated is not None else label.value.text if label is not None else None
+    if subject.current_version is not None and new is not None:
+        try:
+            later = compare(new, subject.current_version) > 0
+        except Uncomparable:
+            later = False
+        if not later:
+            yield Hit(_at(stated if stated is not None else subject.request.name),
+                      {"version": new, "current": subject.current_version},
+                      variant="not-higher")
+
+
+def request_usage(subject: Subject) -> Iterator[Hit]:
+    request = subject.request
+    if subject.kind == "interactive":
+        return  # launched from the catalogue of interactive applications, not by jobman
+    if not request.usages:
+        yield Hit(Span.at(request.headings.get("usage", 1)), variant="missing")
+        return
+    for usage in request.usages:
+        if usage.image is None:
+            yield Hit(Span.at(usage.line), {"command": usage.text}, variant="no-image")
+        elif request.name is not None and usage.image != request.name.value:
+            yield Hit(Span.at(usage.line), {"image": usage.image, "name": request.name.value}, variant="image")
+    if not request.examples:
+        yield Hit(Span.at(request.usages[0].line), {"command": request.usages[0].text}, variant="no-example")
+    datasets, persistent = subject.profile.mount_names[:2]
+    for usage in request.examples:
+        for place in places(usage.args, subject.profile):
+            if place.mount == datasets and place.output:
+                yield Hit(Span.at(usage.line), {"argument": place.argument, "path": place.path}, variant="output-read-only")
+            elif place.mount is None and (place.output or place.path.startswith(subject.profile.home + "/")
+                                          or place.path == subject.profile.home):
+                yield Hit(Span.at(usage.line), {"argument": place.argument, "path": place.path,
+                                                "persistent": f"~/{persistent}/"})
+
+
+def _authorized(subject: Subject) -> bool:
+    return _label(subject, "authorization") is not None or (
+        subject.image is not None and subject.image.stages
+        and "authorization" in subject.image.final.labels
+        and not subject.image.final.labels["authorization"].value.known)
+
+
+def request_license(subject: Subject) -> Iterator[Hit]:
+    request = subject.request
+    named = request.license if given(request.license) else None
+    location = parse_url(named.value) if named is not None and "://" in named.value else None
+    if named is None or location is None or subject.request.private:
+        if subject.image is not None and not _authorized(subject):
+            said = "is private" if subject.request.private else (
+                f"names no license ({named.value!r})" if named is not None and location is None else "names no license")
+            yield Hit(_at(request.license, request.headings.get("license", 1)), {"said": said}, variant="none")
+        if named is None or location is None:
+            return
+    if subject.checkout is None or subject.location is None or location.key != subject.location.key:
+        return  # another repository (the catalogue's own copy, say): not readable offline; the report says so
+    if not location.path or not location.blob:  # the repository's page or README: it needs a licence file
+        if _root_licence(subject.checkout.root) is None:
+            yield Hit(_at(named), {"url": named.value}, variant="no-file")
+        return
+    if not (subject.checkout.root / location.path).is_file():
+        yield Hit(_at(named), {"url": named.value, "path": location.path})
+
+
+def _root_licence(root: Path) -> str | None:
+    """The redistributable licence of the repository's root folder."""
+    from chaimeleon_lint.model.context import Context
+
+    return Context(root).license()
+
+
+def request_repository(subject: Subject) -> Iterator[Hit]:
+    request = subject.request
+    if request.url is None:
+        unfilled = any(f.value == "url" for f in request.unfilled)
+        yield Hit(Span.at(next((f.line for f in request.unfilled if f.value == "url"), request.headings.get("url", 1))),
+                  {"what": "still the template's example" if unfilled else "missing"}, variant="missing")
+    elif subject.repository is not None:
+        variant, params = subject.repository
+        yield Hit(_at(request.url), {"url": request.url.value, **params}, variant=variant)
+
+
+CHECKS: dict[str, Callable[[Subject], Iterator[Hit]]] = {
+    "CHL111": request_name_mismatch,
+    "CHL112": request_version_mismatch,
+    "CHL113": request_usage,
+    "CHL114": request_license,
+    "CHL115": request_repository,
+}
+
+
+def licence_file(subject: Subject) -> str | None:
+    """The licence the request's URL names, as recognised from the file (for the report's table)."""
+    request = subject.request
+    location = parse_url(request.license.value) if given(request.license) else None  # type: ignore[union-attr]
+    if location is None or subject.checkout is None or subject.location is None or location.key != subject.location.key:
+        return None
+    root = subject.checkout.root
+    return license_of(root / location.path) if location.blob and location.path else _root_licence(root)

@@ -1,0 +1,209 @@
+"""`chaimeleon-lint review REQUEST`: a reviewer's whole check of a catalogue request.
+
+Read the request → get the repository its URL names (a clone into a temporary folder, removed
+afterwards, or the reviewer's `--checkout`) → find the Dockerfile → CHL111–CHL115 on the request →
+the static lint of the Dockerfile → with `--build`, the build phase with smoke arguments made
+from the request's usage example → one report: the comment a reviewer posts, or JSON/SARIF/text
+in which the request's findings point at the request file's lines.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import NamedTuple
+
+from chaimeleon_lint.review.checks import CHECKS, Subject
+from chaimeleon_lint.review.location import parse_url
+from chaimeleon_lint.review.request import Request, parse
+from chaimeleon_lint.runner import (EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, Abort, Settings, UsageError,
+                                    collect, fail, read_input, rendered, threshold)
+
+
+class ReviewSettings(NamedTuple):
+    request: str  # a file, or - for standard input
+    checkout: Path | None  # the reviewer's checkout of the repository; None: clone the URL
+    lint: Settings  # format, rules, threshold, platform, outputs and --build, as for a lint run
+    current_version: str | None = None  # the catalogue's current version of the image (updates)
+
+
+class Review(NamedTuple):
+    """Everything the reporters need."""
+
+    request: Request
+    subject: Subject
+    results: list  # type: ignore[type-arg]  # the request's Result, then the Dockerfile's
+    sources: dict[str, list[str]]
+    smoke_args: str | None  # what the smoke run is given (with --build) or would be
+    in_repository: str | None  # the Dockerfile's path in the repository
+    notes: tuple[str, ...]  # for the reviewer: what was not checked, and why
+    exit_code: int
+
+
+def review(settings: ReviewSettings) -> int:
+    """Review, report, and return the exit code: 0 accept, 1 changes needed, 2 usage or input error."""
+    from chaimeleon_lint.source.text import InputError
+
+    shown = settings.request
+    try:
+        data = read_input(shown, None if shown == "-" else Path(shown))
+        text = data.decode("utf-8", errors="replace")
+        profile_given = _profile(settings.lint.platform)
+    except (InputError, UsageError) as exc:
+        fail(f"{exc.path}: {exc.message}" if isinstance(exc, InputError) else str(exc))
+        return EXIT_ERROR
+    request = parse(text, shown)
+    with tempfile.TemporaryDirectory(prefix="chaimeleon-lint-review-") as tmp:
+        try:
+            done = _review(request, text, settings, profile_given, Path(tmp))
+        except (Abort, UsageError) as exc:
+            fail(str(exc))
+            return EXIT_ERROR
+        except Exception as exc:  # a bug of ours: one line naming it, not a traceback
+            import traceback
+
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            fail(f"{shown}: internal error, the request was not reviewed: {type(exc).__name__}: {exc} "
+                 f"(at {Path(frame.filename).name}:{frame.lineno}). This is a bug in chaimeleon-lint; please report it.")
+            return EXIT_INTERNAL
+    fmt = settings.lint.fmt
+    try:
+        for extra, target in settings.lint.outputs:
+            target.write_text(render(done, extra), encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write report: {exc.strerror or exc}: {exc.filename}")
+        return EXIT_ERROR
+    import sys
+
+    sys.stdout.write(render(done, fmt))
+    return done.exit_code
+
+
+def render(done: Review, fmt: str) -> str:
+    if fmt == "markdown":
+        from chaimeleon_lint.review.comment import comment
+
+        return comment(done)
+    return rendered(done.results, fmt, lambda path: done.sources.get(path, []))
+
+
+def _profile(name: str | None):  # type: ignore[no-untyped-def]
+    from chaimeleon_lint.runner import profile
+
+    return profile(name) if name else None
+
+
+def _review(request: Request, text: str, settings: ReviewSettings, chosen, tmp: Path) -> Review:  # type: ignore[no-untyped-def]
+    from chaimeleon_lint import catalogue
+    from chaimeleon_lint.linter import Options, Result, display_path, model, with_hits
+    from chaimeleon_lint.profile import DEFAULT, load
+    from chaimeleon_lint.review.arguments import smoke_arguments
+    from chaimeleon_lint.review.repository import RepositoryError, clone, find_dockerfile, local
+    from chaimeleon_lint.source.text import Source
+
+    cat = catalogue.load()
+    notes: list[str] = []
+    location = parse_url(request.url.value) if request.url is not None else None
+    checkout = problem = None
+    if request.url is not None and location is None:
+        problem = ("url", {})
+    elif location is not None:
+        try:
+            checkout = local(settings.checkout) if settings.checkout else clone(location, tmp / "repository")
+        except RepositoryError as exc:
+            problem = (None, {"reason": str(exc)})
+    dockerfile = None
+    if checkout is not None and location is not None:
+        found = find_dockerfile(checkout, location)
+        dockerfile = found.dockerfile
+        if found.problem is not None:
+            problem = (found.problem, {"path": found.detail})
+        if location.commit and checkout.commit and not checkout.commit.startswith(location.commit):
+            notes.append(f"the checkout is at {checkout.commit[:12]}, the request's URL names {location.commit}")
+
+    lint = settings.lint
+    smoke = in_repository = None
+    examples = [u for u in request.examples if request.name is None or u.image == request.name.value] \
+        or list(request.examples)
+    results: list[Result] = []
+    sources: dict[str, list[str]] = {}
+    status, image, kind = EXIT_OK, None, "batch"
+    profile = chosen or load(DEFAULT)
+    if dockerfile is not None:
+        shown = _shown(dockerfile, checkout)
+        probe_options = Options(platform=chosen, build_args=None)
+        source = Source(shown, dockerfile.read_text(encoding="utf-8", errors="replace"))
+        _, _, image = model(source, dockerfile.parent, probe_options, dockerfile)
+        profile, kind = image.platform, image.kind
+        in_repository = str(dockerfile.relative_to(checkout.root))  # type: ignore[union-attr]
+        if lint.build is not None and lint.build.smoke_args is not None:
+            smoke = lint.build.smoke_args
+        elif examples and kind == "batch":
+            made = smoke_arguments(examples[0].args, profile)
+            smoke = made.args
+            if lint.build is not None:
+                notes += [f"smoke run: {change}" for change in made.changes]
+                if len(examples) > 1:
+                    notes.append(f"the smoke run uses the example on request line {examples[0].line}; "
+                                 f"{len(examples) - 1} more not run")
+                lint = lint._replace(build=lint.build._replace(smoke_args=smoke))
+        done = collect([display_path(dockerfile)], lint._replace(outputs=()))
+        status = done.exit_code
+        for result in done.results:
+            relabelled = _relabel(result, checkout.root if checkout is not None and checkout.cloned else None)
+            results.append(relabelled)
+            sources[relabelled.path] = done.sources.get(result.path, [])
+        if results and results[0].platform is not None:
+            profile = results[0].platform
+
+    subject = Subject(request, profile, location, checkout, problem,
+                      results[0].path if results else None, image, kind, settings.current_version)
+    hits = [(rule, hit) for rule, check in CHECKS.items() for hit in check(subject)]
+    options = Options(select=frozenset(lint.select), ignore=frozenset(lint.ignore))
+    base = Result(request.path, None, (), (), kind, platform=profile,
+                  detected_from=results[0].detected_from if results else "default")
+    request_result = with_hits(base, hits, [f"request: {f.value} still holds the template's text (line {f.line})"
+                                            for f in request.unfilled if f.value in ("description", "authors",
+                                                                                   "contact info")], options, cat)
+    notes += _license_notes(subject)
+    request_result = request_result._replace(notes=request_result.notes + tuple(notes))
+    sources[request.path] = text.split("\n")
+    worst = EXIT_FINDINGS if any(f.severity >= threshold(lint.threshold) for f in request_result.findings) \
+        else EXIT_OK
+    exit_code = status if status in (EXIT_ERROR, EXIT_INTERNAL) else max(status, worst)
+    return Review(request, subject, [request_result, *results], sources, smoke, in_repository, tuple(notes), exit_code)
+
+
+def _license_notes(subject: Subject) -> list[str]:
+    from chaimeleon_lint.review.request import given
+
+    license = subject.request.license
+    if not given(license) or subject.location is None:
+        return []
+    named = parse_url(license.value)  # type: ignore[union-attr]
+    if named is not None and named.key != subject.location.key:
+        return [f"the license at {license.value} is in another repository: not checked"]  # type: ignore[union-attr]
+    return []
+
+
+def _shown(path: Path, checkout) -> str:  # type: ignore[no-untyped-def]
+    from chaimeleon_lint.linter import display_path
+
+    return str(path.relative_to(checkout.root)) if checkout is not None and checkout.cloned else display_path(path)
+
+
+def _relabel(result, root: Path | None):  # type: ignore[no-untyped-def]
+    """Paths in a temporary clone, shown from the repository's root (`app/Dockerfile`)."""
+    if root is None:
+        return result
+
+    def short(path: str) -> str:
+        full = os.path.abspath(path)
+        return os.path.relpath(full, root) if full.startswith(str(root.resolve()) + os.sep) or \
+            full.startswith(str(root) + os.sep) else path
+
+    findings = tuple(f._replace(path=short(f.path), via=tuple((short(p), n) for p, n in f.via))
+                     for f in result.findings)
+    return result._replace(path=short(result.path), findings=findings,
+                           context=short(result.context) if result.context else None)
