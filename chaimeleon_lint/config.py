@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from chaimeleon_lint.files import read_regular
 from chaimeleon_lint.findings import Severity
 
 FILE_NAME = ".chaimeleon-lint.toml"
@@ -39,8 +40,11 @@ def find(start: Path) -> Path | None:
         if own.is_file():
             return own
         pyproject = candidate_dir / "pyproject.toml"
-        if pyproject.is_file() and b"[tool.chaimeleon-lint]" in pyproject.read_bytes():
-            return pyproject
+        try:
+            if pyproject.is_file() and b"[tool.chaimeleon-lint]" in read_regular(pyproject, 1024 * 1024):
+                return pyproject
+        except OSError:  # unreadable, or not a regular file: not a configuration
+            continue
     return None
 
 
@@ -55,7 +59,7 @@ def load(path: Path) -> Config:
     import tomllib  # here: most runs find no configuration file, and start-up saves 2 ms
 
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_regular(path, 1024 * 1024).decode("utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, "(file)", f"cannot read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:

@@ -16,9 +16,9 @@ def is_dockerfile(name: str) -> bool:
 
 
 def discover(path: Path) -> Iterator[Path]:
-    """Dockerfiles below a directory, in a stable order, skipping VCS and virtualenv folders."""
+    """Regular Dockerfiles below a directory, in a stable order, skipping VCS and virtualenv folders."""
     for root, dirs, files in os.walk(path):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
         for name in sorted(files):
-            if is_dockerfile(name):
+            if is_dockerfile(name) and os.path.isfile(os.path.join(root, name)):  # a FIFO would block
                 yield Path(root) / name

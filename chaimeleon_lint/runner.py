@@ -106,16 +106,21 @@ def _targets(paths: Sequence[str]) -> tuple[list[tuple[str, Path | None]], int]:
 
 
 def read_input(shown: str, path: Path | None) -> bytes:
-    from chaimeleon_lint.source.text import InputError
+    """A named file or standard input, at most one byte over the size limit (decoding refuses more);
+    a FIFO, device or socket is refused without reading it."""
+    from chaimeleon_lint.files import NotRegularFile, read_regular
+    from chaimeleon_lint.source.text import MAX_BYTES, InputError
 
-    if path is None:
-        return sys.stdin.buffer.read()
     try:
-        return path.read_bytes()
+        data = sys.stdin.buffer.read(MAX_BYTES + 1) if path is None else read_regular(path, MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            size = f"{path.stat().st_size:,} bytes" if path is not None else f"more than {MAX_BYTES:,} bytes"
+            raise InputError(shown, f"file is {size}; the limit is {MAX_BYTES:,}")
+        return data
     except FileNotFoundError:
         raise InputError(shown, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(shown, "is a directory") from None
+    except NotRegularFile as exc:
+        raise InputError(shown, f"is {exc.kind}, not a regular file: not read") from None
     except OSError as exc:
         raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
 

@@ -75,14 +75,16 @@ def test_directory_without_dockerfile(tmp_path: Path) -> None:
 def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Permission is simulated: the tests may run as root, who reads anything."""
     (tmp_path / "Dockerfile").write_text("FROM ubuntu:22.04\n")
-    real = Path.read_bytes
+    from chaimeleon_lint import files
 
-    def denied(self: Path) -> bytes:
-        if self.name == "Dockerfile":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
+    real = files.read_regular
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    def denied(path: Path, limit: int = -1) -> bytes:
+        if path.name == "Dockerfile":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, limit)
+
+    monkeypatch.setattr(files, "read_regular", denied)
     result = CliRunner().invoke(main, [str(tmp_path / "Dockerfile")])
     assert result.exit_code == 2 and result.exception is None or isinstance(result.exception, SystemExit)
     assert f"{tmp_path / 'Dockerfile'}: cannot read: Permission denied" in result.output

@@ -9,6 +9,8 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chaimeleon_lint.files import read_regular
+
 MAX_READ = 1024 * 1024
 _LICENSE_NAMES = re.compile(r"^(licen[cs]e|copying|unlicense)([.-].*)?$", re.I)
 _SPDX = re.compile(r"SPDX-License-Identifier:\s*([\w.+-]+)", re.I)
@@ -75,7 +77,7 @@ class Context:
         problems: list[str] = []
         for path in candidates:
             try:
-                text = path.read_text(encoding="utf-8", errors="replace")
+                text = read_regular(path, MAX_READ).decode("utf-8", errors="replace")
             except OSError:
                 continue
             for number, raw in enumerate(text.splitlines(), 1):
@@ -151,8 +153,7 @@ class Context:
         if self.is_file(key):
             path = self._path(key)
             try:
-                with open(path, "rb") as handle:  # type: ignore[arg-type]
-                    data = handle.read(MAX_READ)
+                data = read_regular(path, MAX_READ)  # type: ignore[arg-type]
                 text = None if b"\x00" in data[:8192] else data.decode("utf-8", errors="replace")
             except OSError:
                 text = None
@@ -180,7 +181,7 @@ def license_of(path: Path) -> str | None:
     """The redistributable licence a file states (an SPDX id, or the licence recognised from its
     text); None when it states none, or cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")[:MAX_READ]
+        text = read_regular(path, MAX_READ).decode("utf-8", errors="replace")
     except OSError:
         return None
     spdx = _SPDX.search(text)

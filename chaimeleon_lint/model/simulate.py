@@ -17,7 +17,7 @@ from chaimeleon_lint.model.image import TreeCopy
 from chaimeleon_lint.model.state import StageState
 from chaimeleon_lint.model.startup import startup
 from chaimeleon_lint.source.dockerfile import Dockerfile, Instruction
-from chaimeleon_lint.source.shell import Command, ShellContext, parse_script
+from chaimeleon_lint.source.shell import MAX_NESTING, Command, ShellContext, parse_script
 from chaimeleon_lint.source.variables import UNKNOWN, Scope, Value, expand, pairs, raw_words, split_words
 from chaimeleon_lint.profile import KnownBase, Profile, candidates
 
@@ -47,6 +47,7 @@ class _Simulation:
         self.global_lines: dict[str, int] = {}
         self.stages: list[StageState] = []
         self.problems: list[tuple[int, str]] = []  # COPY/ADD sources the build cannot find
+        self.unchecked: list[tuple[int, str]] = []  # shell nested too deep to walk: CHL901
         self.line = 0  # the instruction being folded: where an out-of-scope use is recorded
 
     @property
@@ -203,11 +204,19 @@ class _Simulation:
         return ShellContext(scope if scope is not None else self.scope(), state.home(user),
                             state.shell[0].endswith("bash"), name)
 
+    def script(self, text: str, line: int, context: ShellContext) -> list[Command]:
+        """The commands of a RUN, CMD or ENTRYPOINT; nesting too deep to walk is a problem to report."""
+        commands = parse_script(text, line, context)
+        if commands.too_deep is not None:
+            self.unchecked.append((commands.too_deep, f"the shell command nests more than {MAX_NESTING} levels deep "
+                                                      "($( ), subshells, if, while, ...): what is deeper was not checked"))
+        return commands
+
     def launch(self, ins: Instruction) -> None:
         commands: tuple[Command, ...] = ()
         if ins.exec_form is None:
             context = self.shell_context(self.state.user, self.runtime_scope())
-            commands = tuple(parse_script(ins.shell_text, ins.shell_line, context))
+            commands = tuple(self.script(ins.shell_text, ins.shell_line, context))
         launch = Launch(ins.exec_form, ins.rest, commands, ins.line, ins.end_line, self.state.shell)
         if ins.keyword == "ENTRYPOINT":
             self.state.entrypoint = launch
@@ -318,9 +327,9 @@ class _Simulation:
             commands = [Command(tuple(Value(a) for a in ins.exec_form), (), (), ins.line, ins.end_line)]
             if ins.exec_form[:1] and ins.exec_form[0].rsplit("/", 1)[-1] in ("sh", "bash") and "-c" in ins.exec_form:
                 script = ins.exec_form[ins.exec_form.index("-c") + 1:ins.exec_form.index("-c") + 2]
-                commands += parse_script(script[0] if script else "", ins.line, self.shell_context(user))
+                commands += self.script(script[0] if script else "", ins.line, self.shell_context(user))
         else:
-            commands = parse_script(ins.shell_text, ins.shell_line, self.shell_context(user))
+            commands = self.script(ins.shell_text, ins.shell_line, self.shell_context(user))
         state.removed = []
         pip_no_cache, apt_no_recommends = state.pip_no_cache, state.apt_no_recommends
         installs = []
@@ -407,7 +416,7 @@ def simulate(dockerfile: Dockerfile, context: Context | None, profiles: Sequence
         stages=stages,
         kind=chosen,
         kind_line=interactive_line if chosen == "interactive" and kind is None else None,
-        problems=tuple(sorted((p.line, p.message) for p in dockerfile.problems)),
+        problems=tuple(sorted([(p.line, p.message) for p in dockerfile.problems] + simulation.unchecked)),
         missing_sources=tuple(sorted(simulation.problems)),
         license=context.license() if context is not None else None,
         platform=profiles[0],

@@ -23,6 +23,8 @@ Word = Value
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
 _MAX_LOOP = 64
 _MAX_DEPTH = 8
+_MAX_CONDITIONS = 64  # of an `&&` chain, the commands before an operand that are kept as its conditions
+MAX_NESTING = 64  # compound commands and substitutions inside one another; what is deeper is not walked
 _DQ_ESCAPE = re.compile(r"\\([\"\\$`\n])")
 _WORD_ESCAPE = re.compile(r"\\(.)", re.S)
 _BRACES = re.compile(r"\{([^{}]*,[^{}]*)\}")
@@ -109,15 +111,25 @@ def _bash_language() -> object:
     return tree_sitter_bash.language()
 
 
-def parse_script(text: str, first_line: int, ctx: ShellContext) -> list[Command]:
-    """All simple commands a script runs, in order; never raises on bad syntax."""
+class Script(list[Command]):
+    """The simple commands of a script, in order; `too_deep` is the line where the script nests more
+    than MAX_NESTING levels (None when it does not): what lies deeper was not walked."""
+
+    too_deep: int | None = None
+
+
+def parse_script(text: str, first_line: int, ctx: ShellContext) -> Script:
+    """All simple commands a script runs, in order; never raises on bad syntax or deep nesting."""
+    script = Script()
     if not text.strip():
-        return []
+        return script
     source = text.encode("utf-8", errors="replace")
     scope = ctx.scope.copy() if isinstance(ctx.scope, Scope) else Scope(ctx.scope)
     walker = _Walker(source, first_line, ctx.home, ctx.bash, scope, 0, ctx.user)
     walker.visit(_parse(source).root_node)
-    return walker.commands
+    script.extend(walker.commands)
+    script.too_deep = walker.too_deep
+    return script
 
 
 def _parse(source: bytes) -> "Tree":
@@ -175,6 +187,8 @@ class _Walker:
     commands: list[Command] = field(default_factory=list)
     conditions: tuple[Command, ...] = ()
     function: str | None = None
+    level: int = 0  # how deeply the node being walked is nested
+    too_deep: int | None = None  # the first line where nesting passed MAX_NESTING
 
     def text(self, node: "Node") -> str:
         """The node's text in the script as written (the parsed bytes may be masked)."""
@@ -188,6 +202,18 @@ class _Walker:
 
     # -- statements ---------------------------------------------------------------
     def visit(self, node: "Node") -> None:
+        """One statement; nesting is bounded, so a hostile script costs a finding, not the stack."""
+        if self.level >= MAX_NESTING:
+            if self.too_deep is None:
+                self.too_deep = self.line(node)
+            return
+        self.level += 1
+        try:
+            self.statement(node)
+        finally:
+            self.level -= 1
+
+    def statement(self, node: "Node") -> None:
         kind = node.type
         if kind == "command":
             self.command(node, (), None)
@@ -261,16 +287,18 @@ class _Walker:
         self.conditions = outer
 
     def and_or(self, node: "Node") -> None:
-        """`a && b`: b runs only when a succeeds; `a || b` adds no condition to b."""
+        """`a && b`: b runs only when what came before it in the chain succeeded (the last
+        _MAX_CONDITIONS commands of it are kept); `a || b` adds no condition to b. The chain nests to the left (`(a && b) && c`); it is walked flat, so
+        10,000 `&&` cost no depth."""
         outer = self.conditions
-        tested: tuple[Command, ...] = ()
-        for child in node.children:
-            if child.type == "&&":
-                self.conditions = outer + tested
+        start = len(self.commands)
+        for child in _chain(node):
+            if child.type == "&&":  # the nearest commands of the chain: linear time on 10,000 `&&`
+                self.conditions = outer + tuple(self.commands[max(start, len(self.commands) - _MAX_CONDITIONS):])
             elif child.type == "||":
                 self.conditions = outer
             elif child.is_named:
-                tested = self.tests([child])
+                self.visit(child)
         self.conditions = outer
 
     def function_body(self, node: "Node") -> None:
@@ -413,9 +441,10 @@ class _Walker:
             return
         source = script.encode("utf-8", errors="replace")
         inner = _Walker(source, line, self.home, bash, self.scope.copy(), self.depth + 1, self.user,
-                        conditions=self.conditions, function=self.function)
+                        conditions=self.conditions, function=self.function, level=self.level)
         inner.visit(_parse(source).root_node)
         self.commands.extend(inner.commands)
+        self.too_deep = self.too_deep or inner.too_deep
 
     # -- words --------------------------------------------------------------------
     def words(self, node: "Node") -> list[Word]:
@@ -490,6 +519,19 @@ class _Walker:
                 pos = part.end_byte
         pieces.append(_DQ_ESCAPE.sub(_unescape, source[pos:end].decode(errors="replace")))
         return Value("".join(pieces), known)
+
+
+def _chain(node: "Node") -> list["Node"]:
+    """The operands and operators of an `&&`/`||` list in order, its left nesting undone without recursion."""
+    parts: list[list["Node"]] = []
+    while True:
+        children = list(node.children)
+        if children and children[0].type == "list":
+            parts.append(children[1:])
+            node = children[0]
+        else:
+            parts.append(children)
+            return [child for part in reversed(parts) for child in part]
 
 
 def _read_names(argv: list[Word]) -> list[str]:

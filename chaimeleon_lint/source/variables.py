@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_MAX_NESTING = 32  # `${A:-${B:-...}}` deeper than this is unknown: bounded work and stack on any input
 _BRACED = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+?])(.*))?", re.S)
 
 
@@ -83,7 +84,7 @@ def _closing_brace(text: str, start: int) -> int:
     return -1
 
 
-def _dollar(text: str, i: int, scope: Mapping[str, Value], escape: str) -> tuple[Value, int]:
+def _dollar(text: str, i: int, scope: Mapping[str, Value], escape: str, depth: int) -> tuple[Value, int]:
     """Expand the `$...` at text[i]; return the value and the index after it."""
     if text.startswith("${", i):
         end = _closing_brace(text, i + 2)
@@ -92,7 +93,9 @@ def _dollar(text: str, i: int, scope: Mapping[str, Value], escape: str) -> tuple
         m = _BRACED.fullmatch(text, i + 2, end)
         if not m:  # ${#x}, ${x%y} and other forms we do not evaluate
             return UNKNOWN, end + 1
-        word = expand(m[3], scope, escape) if m[2] else None
+        if m[2] and depth >= _MAX_NESTING:
+            return UNKNOWN, end + 1
+        word = _one(_scan(m[3], scope, escape, False, "", depth + 1)) if m[2] else None
         return substitute(m[1], m[2], word, scope), end + 1
     if text.startswith("$(", i):  # a shell command substitution: its output is never known here
         depth, j = 0, i + 1
@@ -108,7 +111,8 @@ def _dollar(text: str, i: int, scope: Mapping[str, Value], escape: str) -> tuple
     return substitute(m[0], None, None, scope), m.end()
 
 
-def _scan(text: str, scope: Mapping[str, Value], escape: str, split: bool, unknown_as: str = "") -> list[Value]:
+def _scan(text: str, scope: Mapping[str, Value], escape: str, split: bool, unknown_as: str = "",
+          depth: int = 0) -> list[Value]:
     """Quote removal and expansion; with `split`, words end at unquoted white space.
 
     An unknown expansion contributes `unknown_as` to the text (a marker lets a check judge the
@@ -141,7 +145,7 @@ def _scan(text: str, scope: Mapping[str, Value], escape: str, split: bool, unkno
                     buf.append(text[i + 1])
                     i += 2
                 elif text[i] == "$":
-                    value, i = _dollar(text, i, scope, escape)
+                    value, i = _dollar(text, i, scope, escape, depth)
                     buf.append(unknown_as if unknown_as and not value.known else value.text)
                     known = known and value.known
                 else:
@@ -149,7 +153,7 @@ def _scan(text: str, scope: Mapping[str, Value], escape: str, split: bool, unkno
                     i += 1
             i += 1
         elif c == "$":
-            value, i = _dollar(text, i, scope, escape)
+            value, i = _dollar(text, i, scope, escape, depth)
             buf.append(unknown_as if unknown_as and not value.known else value.text)
             known = known and value.known
         else:
@@ -162,7 +166,10 @@ def _scan(text: str, scope: Mapping[str, Value], escape: str, split: bool, unkno
 
 def expand(text: str, scope: Mapping[str, Value], escape: str = "\\", unknown_as: str = "") -> Value:
     """One word: quotes removed, variables expanded (USER, WORKDIR, FROM, label values)."""
-    words = _scan(text, scope, escape, split=False, unknown_as=unknown_as)
+    return _one(_scan(text, scope, escape, split=False, unknown_as=unknown_as))
+
+
+def _one(words: list[Value]) -> Value:
     return words[0] if words else Value("")
 
 
