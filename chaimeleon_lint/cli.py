@@ -115,8 +115,10 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
     PATHS are Dockerfiles, directories to search for them, or - for standard input.
     `chaimeleon-lint init [--kind batch|interactive] DIR` writes a new compliant application.
     `chaimeleon-lint review REQUEST [--build]` reviews a request to the Application Catalogue.
+    `chaimeleon-lint prune` removes what runs killed by SIGKILL left in the engine.
     Exit codes: 0 no findings at or above the threshold, 1 findings, 2 usage, config or input error,
-    3 internal error (the file it failed on is named; the others are still reported).
+    3 internal error (the file it failed on is named; the others are still reported),
+    130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP (after removing what the run made).
     """
     from chaimeleon_lint import catalogue
 
@@ -234,17 +236,47 @@ def review(request: str, checkout: Path | None, fmt: str, outputs: tuple[str, ..
     sys.exit(run_review(ReviewSettings(request, checkout, settings, current_version)))
 
 
-COMMANDS = {"init": init, "review": review}
+@click.command("prune", context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+@click.option("--engine", type=click.Choice(["docker", "podman", "podman-remote"]),
+              help="Container engine (default: docker, then podman).")
+def prune(dry_run: bool, engine: str | None) -> None:
+    """Remove the containers and images that earlier runs left in the engine when they were killed
+    before their clean-up (SIGKILL, a machine gone down). A run still going keeps its own; images
+    kept with --keep-image are not touched. Exit codes: 0 done, 2 no engine."""
+    from chaimeleon_lint.build.engine import detect
+    from chaimeleon_lint.build.prune import prune as leftovers
+
+    found = detect(engine)
+    if found is None:
+        fail(f"no container engine answers ({engine or 'docker, podman'})")
+        sys.exit(EXIT_ERROR)
+    count = 0
+    for item, outcome in leftovers(found, dry_run):
+        click.echo(f"{item.kind} {item.shown}: {outcome}")
+        count += 1
+    if not count:
+        click.echo(f"nothing left by earlier runs in {found.name}")
+
+
+COMMANDS = {"init": init, "review": review, "prune": prune}
 
 
 def entry() -> None:
     """`chaimeleon-lint init ...` scaffolds, `chaimeleon-lint review ...` reviews a catalogue request;
     anything else lints (a file called init or review: `./init`)."""
+    from chaimeleon_lint.interrupt import Interrupted, handled
+
     command = COMMANDS.get(sys.argv[1]) if len(sys.argv) > 1 else None
-    if command is not None:
-        command(args=sys.argv[2:], prog_name=f"chaimeleon-lint {sys.argv[1]}")
-    else:
-        main()
+    try:
+        with handled():
+            if command is not None:
+                command(args=sys.argv[2:], prog_name=f"chaimeleon-lint {sys.argv[1]}")
+            else:
+                main()
+    except Interrupted as exc:  # the clean-ups ran on the way out; say what they did
+        print(exc.message(), file=sys.stderr, flush=True)
+        sys.exit(exc.exit_code)
 
 
 def _outputs(values: Sequence[str], formats: Sequence[str] = FORMATS) -> list[tuple[str, Path]]:

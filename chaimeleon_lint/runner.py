@@ -166,10 +166,12 @@ def _lint_all(jobs: list[_Job], fixing: bool, workers: int) -> list[tuple[str, R
     from concurrent.futures.process import BrokenProcessPool
     from functools import partial
 
+    from chaimeleon_lint.interrupt import default_in_worker
+
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     done: list[tuple[str, Result] | _Failed] = []
     try:
-        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=default_in_worker) as pool:
             done.extend(pool.map(partial(_guarded_job, fixing=fixing), jobs,
                                  chunksize=max(1, len(jobs) // (workers * 8))))
     except BrokenProcessPool:  # a worker died (a crash in native code): find the file, keep the rest
@@ -182,7 +184,9 @@ def _isolated(job: _Job, fixing: bool, context: object) -> tuple[str, Result] | 
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    with ProcessPoolExecutor(1, mp_context=context) as pool:  # type: ignore[arg-type]
+    from chaimeleon_lint.interrupt import default_in_worker
+
+    with ProcessPoolExecutor(1, mp_context=context, initializer=default_in_worker) as pool:  # type: ignore[arg-type]
         try:
             return pool.submit(_guarded_job, job, fixing).result()
         except BrokenProcessPool:

@@ -8,12 +8,16 @@ read-only).
 
 from __future__ import annotations
 
+import os
 import shutil
-import subprocess
-from collections.abc import Sequence
+import socket
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
+from chaimeleon_lint.build.stream import Tail, run_bounded
+
 LABEL = "chaimeleon-lint.session"
+OWNER = "chaimeleon-lint.owner"  # host:pid of the run that made it: `prune` leaves a live run's things alone
 LIMITS = ("--memory", "4g", "--cpus", "2", "--pids-limit", "512")
 SAFETY = ("--cap-drop", "ALL", "--security-opt", "no-new-privileges")
 
@@ -28,6 +32,7 @@ class Completed(NamedTuple):
     returncode: int  # -1: timed out
     stdout: str
     stderr: str
+    tail: Tail | None = None  # the last lines of both streams, each cut short
 
 
 class Engine(NamedTuple):
@@ -40,23 +45,21 @@ class Engine(NamedTuple):
     def command(self, *args: str) -> list[str]:
         return [*self.argv, *args]
 
-    def run(self, args: Sequence[str], timeout: float, stdin: str | None = None) -> Completed:
-        """Run one engine command; a time-out is returncode -1, never an exception."""
+    def run(self, args: Sequence[str], timeout: float, stdin: str | None = None,
+            on_line: Callable[[str], None] | None = None, in_tail: Callable[[str], bool] | None = None) -> Completed:
+        """Run one engine command in bounded memory (see `stream`); a time-out is returncode -1,
+        never an exception."""
         try:
-            proc = subprocess.run(self.command(*args), input=stdin, capture_output=True, text=True,
-                                  errors="replace", timeout=timeout)
-        except subprocess.TimeoutExpired as exc:
-            out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else exc.stdout or ""
-            err = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr or ""
-            return Completed(-1, out, err)
+            done = run_bounded(self.command(*args), timeout, stdin=stdin, on_line=on_line, in_tail=in_tail)
         except OSError as exc:
             return Completed(127, "", str(exc))
-        return Completed(proc.returncode, proc.stdout, proc.stderr)
+        return Completed(done.returncode, done.stdout, done.stderr, done.tail)
 
     # -- commands -----------------------------------------------------------------------
     def build_args(self, dockerfile: str, context: str, tag: str, session: str,
                    build_args: Sequence[str] = (), target: str | None = None) -> list[str]:
-        args = ["build", "-f", dockerfile, "-t", tag, "--label", f"{LABEL}={session}", "--force-rm"]
+        args = ["build", "-f", dockerfile, "-t", tag, "--label", f"{LABEL}={session}", "--label", f"{OWNER}={owner()}",
+                "--force-rm"]
         for value in build_args:
             args += ["--build-arg", value]
         if target:
@@ -72,7 +75,8 @@ class Engine(NamedTuple):
         answers on port 53 of the container's own loopback (a mount: podman refuses `--dns`
         with `--network none`).
         """
-        args = ["run", "--name", name, "--label", f"{LABEL}={session}", "--network", "none", *SAFETY, *LIMITS]
+        args = ["run", "--name", name, "--label", f"{LABEL}={session}", "--label", f"{OWNER}={owner()}",
+                "--network", "none", *SAFETY, *LIMITS]
         args.append("--detach" if detach else "--rm")
         if resolver is not None:
             args += ["--sysctl", "net.ipv4.ip_unprivileged_port_start=0",
@@ -92,6 +96,11 @@ class Engine(NamedTuple):
         if kind == "container":
             return ["ps", "-aq", "--filter", f"label={LABEL}={session}"]
         return ["images", "-q", "--filter", f"label={LABEL}={session}"]
+
+
+def owner() -> str:
+    """This run, as the OWNER label names it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def detect(preferred: str | None = None) -> Engine | None:

@@ -12,8 +12,11 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import shutil
 import subprocess
+import tarfile
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -24,7 +27,9 @@ from typing import NamedTuple
 from chaimeleon_lint.build.dataset import write_dataset
 from chaimeleon_lint.build.engine import Engine, Mount
 from chaimeleon_lint.build.layers import scan_saved
+from chaimeleon_lint.build.stream import Tail, run_bounded
 from chaimeleon_lint.findings import Hit, Span
+from chaimeleon_lint.interrupt import Interrupted, deferred
 from chaimeleon_lint.profile import DEFAULT, Profile, load
 from chaimeleon_lint.model.sudoers import grants_in, grants_to
 from chaimeleon_lint.source.dockerfile import Dockerfile
@@ -35,7 +40,10 @@ DATASET_ID = "sample-dataset"
 ADMIN_GROUPS = frozenset({"sudo", "wheel", "admin"})
 INTERACTIVE_PORTS = ((5900, "VNC"), (2222, "SSH"))
 _CACHE_FLOOR = 1024 * 1024  # smaller leftovers (empty folders, lock files) are not worth a finding
-_TAIL = 20
+_WIDTH = 300  # of a marker or sentinel line, what is kept
+_NET = "chaimeleon-lint-net "
+_ATTEMPTS = 50
+_SAVE_TIMEOUT = 1800
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
 _BUILDKIT_STEP = re.compile(r"^#\d+ \[[^\]]*\] (.*)$")
 _BUILDKIT_LINE = re.compile(r"Dockerfile:(\d+)")
@@ -83,26 +91,31 @@ def run_phase(engine: Engine, dockerfile_path: Path, context: Path, dockerfile: 
     session = uuid.uuid4().hex[:12]
     tag = f"chaimeleon-lint/{session}:build"
     outcome = Outcome()
+    tmp = Path(tempfile.mkdtemp(prefix="chaimeleon-lint-"))
+    interrupted: Interrupted | None = None
     try:
-        with tempfile.TemporaryDirectory(prefix="chaimeleon-lint-") as tmp:
-            _phase(engine, dockerfile_path, context, dockerfile, kind, options, progress, session, tag,
-                   Path(tmp), outcome)
+        _phase(engine, dockerfile_path, context, dockerfile, kind, options, progress, session, tag, tmp, outcome)
+    except Interrupted as exc:
+        interrupted = exc
+        raise
     finally:
-        _cleanup(engine, session, tag, options.keep_image)
+        with deferred():  # a second signal waits: what the session made goes in any case
+            cleaned, outcome.image = _cleanup(engine, session, tag, options.keep_image)
+            shutil.rmtree(tmp, ignore_errors=True)
+        if interrupted is not None:
+            interrupted.cleaned += [cleaned, "temporary files deleted"]
     return outcome
 
 
 def _phase(engine: Engine, dockerfile_path: Path, context: Path, dockerfile: Dockerfile, kind: str,
            options: BuildOptions, progress: Progress, session: str, tag: str, tmp: Path, outcome: Outcome) -> None:
     started = time.monotonic()
-    ok, log = _build(engine, dockerfile_path, context, tag, session, options, progress)
+    ok, log, markers = _build(engine, dockerfile_path, context, tag, session, options, progress)
     outcome.timings["build"] = time.monotonic() - started
     if not ok:
-        line = failing_line(log, dockerfile)
-        outcome.hits.append(("CHL801", Hit(Span.at(line) if line else None,
-                                           {"tail": "\n".join(log[-_TAIL:]).strip() or "(no output)"})))
+        line = failing_line(markers, dockerfile)
+        outcome.hits.append(("CHL801", Hit(Span.at(line) if line else None, {"tail": log.render()})))
         return
-    outcome.image = tag if options.keep_image else None
     inspected = engine.run(["image", "inspect", tag], timeout=60)
     config = json.loads(inspected.stdout)[0] if inspected.returncode == 0 else {}
     image_config = config.get("Config") or {}
@@ -149,36 +162,33 @@ def _phase(engine: Engine, dockerfile_path: Path, context: Path, dockerfile: Doc
 
 
 def _build(engine: Engine, dockerfile_path: Path, context: Path, tag: str, session: str, options: BuildOptions,
-           progress: Progress) -> tuple[bool, list[str]]:
-    """Stream the build, reporting each step; the log is kept for a failure."""
+           progress: Progress) -> tuple[bool, Tail, list[str]]:
+    """Stream the build, reporting each step; the tail of the log and the last step markers are
+    kept for a failure (whatever the build prints, memory stays flat)."""
     args = engine.command(*engine.build_args(str(dockerfile_path), str(context), tag, session, options.build_args,
                                              options.target))
-    log: list[str] = []
     started = time.monotonic()
+    markers: dict[str, str] = {}  # the last line of each builder's step or line marker
+
+    def seen(line: str) -> None:
+        if options.verbose:
+            progress(f"| {line[:_WIDTH]}")
+        for kind, pattern in (("classic", _STEP), ("buildkit", _BUILDKIT_LINE), ("buildah", _BUILDAH_STEP)):
+            if pattern.search(line):
+                markers.pop(kind, None)
+                markers[kind] = line[:_WIDTH]
+        if _STEP.match(line) or _BUILDKIT_STEP.match(line) or _BUILDAH_STEP.match(line):
+            progress(f"building: {line[:100]} ({time.monotonic() - started:.0f} s)")
+
     try:
-        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
-                                env=None)
+        done = run_bounded(args, options.build_timeout, on_line=seen, merge=True)
     except OSError as exc:
-        return False, [str(exc)]
-    assert proc.stdout is not None
-    try:
-        for raw in proc.stdout:
-            line = raw.rstrip("\n")
-            log.append(line)
-            if options.verbose:
-                progress(f"| {line}")
-            step = _STEP.match(line) or _BUILDKIT_STEP.match(line) or _BUILDAH_STEP.match(line)
-            if step:
-                progress(f"building: {line[:100]} ({time.monotonic() - started:.0f} s)")
-            if time.monotonic() - started > options.build_timeout:
-                proc.kill()
-                log.append(f"(build stopped after {options.build_timeout:.0f} s)")
-                break
-        proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    return proc.returncode == 0, log
+        failed = Tail()
+        failed.add(str(exc))
+        return False, failed, []
+    if done.returncode == -1:
+        done.tail.add(f"(build stopped after {options.build_timeout:.0f} s)")
+    return done.returncode == 0, done.tail, list(markers.values())
 
 
 def failing_line(log: Sequence[str], dockerfile: Dockerfile) -> int | None:
@@ -270,11 +280,18 @@ def size_hits(engine: Engine, tag: str, size: int, budget: int, dockerfile: Dock
                                    variant="budget")))
     with subprocess.Popen(engine.command("save", tag), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) as proc:
         assert proc.stdout is not None
+        watchdog = threading.Timer(_SAVE_TIMEOUT, proc.kill)  # the archive is read as it streams: a deadline too
+        watchdog.start()
         try:
             caches = scan_saved(proc.stdout)
+        except (OSError, EOFError, tarfile.TarError):
+            caches = []
         finally:
+            watchdog.cancel()
             proc.stdout.close()
-            proc.wait(timeout=600)
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
     for cache in caches:
         if cache.size >= _CACHE_FLOOR:
             line = run_line(cache.created_by, dockerfile)
@@ -328,18 +345,25 @@ def smoke(engine: Engine, tag: str, session: str, scripts: Mount, entry: list[st
     argv = (entry + arguments) if entry else (arguments or cmd)
     mounts = [scripts, Mount(str(dataset), dataset_in, True), Mount(str(home), persistent, False)]
     name = f"chl-smoke-{session}"
+    attempts: dict[str, None] = {}  # the sentinel's reports, in order, at most _ATTEMPTS of them
+    watched = [True]
+
+    def sentinel(line: str) -> None:
+        if not line.startswith(_NET):
+            return
+        if line.endswith(" unavailable"):
+            watched[0] = False
+        elif not line.endswith(" ready") and len(attempts) < _ATTEMPTS:
+            attempts[line[len(_NET):][:_WIDTH]] = None
+
     result = engine.run(engine.run_args(tag, name, session, entrypoint="/bin/sh", command=[f"{IN_CONTAINER}/smoke.sh", *argv],
                                         mounts=mounts, resolver=str(SCRIPTS / "resolv.conf"), env=env),
-                        timeout=options.smoke_timeout)
+                        timeout=options.smoke_timeout, on_line=sentinel, in_tail=lambda line: not line.startswith(_NET))
     outcome.containers += 1
     hits: list[tuple[str, Hit]] = []
-    attempts = [line.split(" ", 1)[1] for line in result.stderr.splitlines()
-                if line.startswith("chaimeleon-lint-net ") and not line.endswith((" ready", " unavailable"))]
-    if "chaimeleon-lint-net unavailable" in result.stderr:
+    if not watched[0]:
         outcome.notes.append("network attempts were not watched during the smoke run: the image has no perl")
-    log = [line for line in (result.stdout + result.stderr).splitlines()
-           if not line.startswith("chaimeleon-lint-net ")]
-    tail = "\n".join(log[-_TAIL:]).strip() or "(no output)"
+    tail = result.tail.render() if result.tail is not None else "(no output)"
     shown = shlex.join(argv)
     if result.returncode == -1:
         engine.run(["rm", "-f", name], timeout=60)
@@ -348,8 +372,7 @@ def smoke(engine: Engine, tag: str, session: str, scripts: Mount, entry: list[st
     elif result.returncode != 0:
         hits.append(("CHL807", Hit(None, {"argv": shown, "what": f"exited with {result.returncode}", "tail": tail})))
     if attempts:
-        unique = list(dict.fromkeys(attempts))
-        hits.append(("CHL808", Hit(None, {"argv": shown, "attempts": ", ".join(unique[:8])})))
+        hits.append(("CHL808", Hit(None, {"argv": shown, "attempts": ", ".join(list(attempts)[:8])})))
     return hits
 
 
@@ -400,10 +423,24 @@ def services(engine: Engine, tag: str, session: str, scripts: Mount, timeout: fl
             for port, label in INTERACTIVE_PORTS if str(port) not in open_ports]
 
 
-def _cleanup(engine: Engine, session: str, tag: str, keep_image: bool) -> None:
-    """Remove every container of the session, and the image unless asked to keep it."""
+def kept(tag: str) -> str:
+    """The name a kept image has: `prune` removes `:build` tags only."""
+    return tag.rsplit(":", 1)[0] + ":kept"
+
+
+def _cleanup(engine: Engine, session: str, tag: str, keep_image: bool) -> tuple[str, str | None]:
+    """Remove every container of the session, and the image unless asked to keep it (then it is
+    tagged `:kept` instead of `:build`); say what was done, and the kept image's name."""
     listed = engine.run(engine.cleanup_args("container", session), timeout=60).stdout.split()
     if listed:
         engine.run(["rm", "-f", *listed], timeout=120)
-    if not keep_image:
-        engine.run(["rmi", "-f", tag], timeout=120)
+    containers = f"removed {len(listed)} container{'' if len(listed) == 1 else 's'}"
+    exists = engine.run(["image", "inspect", "--format", "{{.Id}}", tag], timeout=60).returncode == 0
+    if not exists:
+        return containers, None
+    if keep_image:
+        engine.run(["tag", tag, kept(tag)], timeout=60)
+        engine.run(["rmi", tag], timeout=120)
+        return f"{containers}, kept image {kept(tag)}", kept(tag)
+    engine.run(["rmi", "-f", tag], timeout=120)
+    return f"{containers} and image {tag}", None

@@ -10,6 +10,7 @@ in which the request's findings point at the request file's lines.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import NamedTuple
@@ -43,40 +44,41 @@ class Review(NamedTuple):
 
 def review(settings: ReviewSettings) -> int:
     """Review, report, and return the exit code: 0 accept, 1 changes needed, 2 usage or input error."""
+    from chaimeleon_lint.interrupt import Interrupted
     from chaimeleon_lint.source.text import InputError
 
     shown = settings.request
     try:
         data = read_input(shown, None if shown == "-" else Path(shown))
-        text = data.decode("utf-8", errors="replace")
         profile_given = _profile(settings.lint.platform)
     except (InputError, UsageError) as exc:
         fail(f"{exc.path}: {exc.message}" if isinstance(exc, InputError) else str(exc))
         return EXIT_ERROR
+    text = data.decode("utf-8", errors="replace")
     request = parse(text, shown)
-    with tempfile.TemporaryDirectory(prefix="chaimeleon-lint-review-") as tmp:
-        try:
+    try:
+        with tempfile.TemporaryDirectory(prefix="chaimeleon-lint-review-") as tmp:
             done = _review(request, text, settings, profile_given, Path(tmp))
-        except (Abort, UsageError) as exc:
-            fail(str(exc))
-            return EXIT_ERROR
-        except Exception as exc:  # a bug of ours: one line naming it, not a traceback
-            import traceback
+    except Interrupted as exc:
+        exc.cleaned.append("the clone deleted")
+        raise
+    except (Abort, UsageError) as exc:
+        fail(str(exc))
+        return EXIT_ERROR
+    except Exception as exc:  # a bug of ours: one line naming it, not a traceback
+        import traceback
 
-            frame = traceback.extract_tb(exc.__traceback__)[-1]
-            fail(f"{shown}: internal error, the request was not reviewed: {type(exc).__name__}: {exc} "
-                 f"(at {Path(frame.filename).name}:{frame.lineno}). This is a bug in chaimeleon-lint; please report it.")
-            return EXIT_INTERNAL
-    fmt = settings.lint.fmt
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        fail(f"{shown}: internal error, the request was not reviewed: {type(exc).__name__}: {exc} "
+             f"(at {Path(frame.filename).name}:{frame.lineno}). This is a bug in chaimeleon-lint; please report it.")
+        return EXIT_INTERNAL
     try:
         for extra, target in settings.lint.outputs:
             target.write_text(render(done, extra), encoding="utf-8")
     except OSError as exc:
         fail(f"cannot write report: {exc.strerror or exc}: {exc.filename}")
         return EXIT_ERROR
-    import sys
-
-    sys.stdout.write(render(done, fmt))
+    sys.stdout.write(render(done, settings.lint.fmt))
     return done.exit_code
 
 
