@@ -96,6 +96,24 @@ def big_context(ours: Sequence[str], work: Path, reps: int, files: int) -> None:
         print(f"context with {count:>6} files: {ms:.0f} ms", flush=True)
 
 
+DEEP = {  # what a hostile Dockerfile nests: each must lint in about the time of a plain file
+    "10,000 chained commands": "RUN " + " && ".join(f"echo {i}" for i in range(10_000)),
+    "2,000 nested $( )": "RUN echo " + "$(echo " * 2_000 + "x" + ")" * 2_000,
+    "2,000 nested subshells": "RUN " + "( " * 2_000 + "echo" + " )" * 2_000,
+    "2,000 nested ${A:-...}": "LABEL name=" + "${A:-" * 2_000 + "x" + "}" * 2_000,
+}
+
+
+def deep_inputs(ours: Sequence[str], work: Path, reps: int) -> None:
+    """Nesting costs a finding, never the stack, and time stays linear."""
+    for n, (title, line) in enumerate(DEEP.items()):
+        folder = work / f"deep{n}"
+        folder.mkdir()
+        (folder / "Dockerfile").write_text(f"FROM ubuntu:22.04\n{line}\n")
+        ms = statistics.median(run_once([*ours, "Dockerfile"], folder)[0] for _ in range(reps)) * 1000
+        print(f"{title}: {ms:.0f} ms", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=21, help="repetitions per measure (odd: a true median)")
@@ -124,6 +142,7 @@ def main() -> None:
                 [hadolint, "--no-fail", *paths] if hadolint else None, work, max(3, args.reps // 4))
         scaling(ours, work, 5)
         big_context(ours, work, 5, args.context_files)
+        deep_inputs(ours, work, 5)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -26,43 +26,6 @@ def _profile(name_or_path: str):  # type: ignore[no-untyped-def]
         sys.exit(EXIT_ERROR)
 
 
-def _explain(rule: str, words: Callable[[str], str] | None = None) -> str:
-    """The rule's record for a reader, in the words of the platform given (default: the guide's)."""
-    from chaimeleon_lint import catalogue
-
-    cat = catalogue.load()
-    spec = cat.rules[cat.resolve(rule)]  # type: ignore[index]
-    if words is not None:
-        spec = spec._replace(title=words(spec.title), summary=words(spec.summary), why=words(spec.why),
-                             guide=words(spec.guide), fix=words(spec.fix), limits=words(spec.limits),
-                             examples=tuple(e._replace(dockerfile=words(e.dockerfile),
-                                                       before=words(e.before) if e.before else e.before)
-                                            for e in spec.examples))
-    parts = [f"{spec.id} {spec.slug} ({spec.severity.label}): {spec.title}", "", spec.summary, "",
-             "Why:", spec.why]
-    if spec.guide:
-        parts += ["", "The guide says:", "  " + spec.guide.strip().replace("\n", "\n  ")]
-    parts += ["", "Fix:", spec.fix]
-    for example in spec.examples:
-        if example.before is not None:
-            parts += ["", f"{example.verdict.capitalize()} example, at the ref:",
-                      "  " + example.before.strip().replace("\n", "\n  "), "and now:"]
-        else:
-            parts += ["", f"{example.verdict.capitalize()} example:"]
-        parts.append("  " + example.dockerfile.strip().replace("\n", "\n  "))
-    if spec.limits:
-        parts += ["", "Limits:", spec.limits]
-    parts += ["", f"Suppress: # chaimeleon-lint: ignore={spec.id}  (line before the instruction)"]
-    return "\n".join(parts) + "\n"
-
-
-def _list_rules() -> str:
-    from chaimeleon_lint import catalogue
-
-    rows = [f"{s.id}  {s.severity.label:<7}  {s.slug:<32}  {s.title}" for s in catalogue.load().rules.values()]
-    return "\n".join(rows) + "\n"
-
-
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("paths", nargs=-1, type=click.Path(allow_dash=True, path_type=str))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
@@ -80,7 +43,7 @@ def _list_rules() -> str:
 @click.option("--kind", type=click.Choice(["batch", "interactive"]), help="Kind of application, if not detected.")
 @click.option("--no-color", is_flag=True, help="Plain text even on a terminal (also: NO_COLOR).")
 @click.option("-q", "--quiet", is_flag=True, help="Only the findings, one line each.")
-@click.option("--list-rules", is_flag=True, help="List the rules and exit.")
+@click.option("--list-rules", "list_rules_flag", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", help="Explain a rule (id or slug) and exit.")
 @click.option("--since", metavar="GIT_REF",
               help="CHL105: images changed since this ref (or built on a bumped sibling) must bump their version.")
@@ -106,7 +69,7 @@ def _list_rules() -> str:
 @click.version_option(__version__, prog_name="chaimeleon-lint")
 def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
          failure_threshold: str | None, config_path: Path | None, context_dir: Path | None, kind: str | None,
-         no_color: bool, quiet: bool, list_rules: bool, explain: str | None, since: str | None, fix: bool, diff: bool,
+         no_color: bool, quiet: bool, list_rules_flag: bool, explain: str | None, since: str | None, fix: bool, diff: bool,
          jobs: int, build: bool, force_build: bool,
          engine: str | None, build_args: tuple[str, ...], target: str | None, smoke_args: str | None,
          smoke_timeout: float, keep_image: bool, verbose: bool, platform: str | None) -> None:
@@ -121,9 +84,10 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
     130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP (after removing what the run made).
     """
     from chaimeleon_lint import catalogue
+    from chaimeleon_lint.explain import explain_rule, list_rules
 
-    if list_rules:
-        click.echo(_list_rules(), nl=False)
+    if list_rules_flag:
+        click.echo(list_rules(), nl=False)
         return
     cat = catalogue.load()
     if explain is not None:
@@ -131,7 +95,7 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
             fail(f"unknown rule {explain!r}; see --list-rules")
             sys.exit(EXIT_ERROR)
         profile = _profile(platform) if platform else None
-        click.echo(_explain(explain, profile.translate if profile else None), nl=False)
+        click.echo(explain_rule(explain, profile.translate if profile else None), nl=False)
         return
     if not paths:
         raise click.UsageError("give at least one Dockerfile, directory, or - for standard input")

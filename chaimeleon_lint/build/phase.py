@@ -157,7 +157,7 @@ def _phase(engine: Engine, dockerfile_path: Path, context: Path, dockerfile: Doc
                              "with the arguments jobman would pass after `--`")
     else:
         progress("smoke run")
-        outcome.hits += smoke(engine, tag, session, scripts, entry, cmd, options, tmp, outcome)
+        outcome.hits += smoke(engine, tag, session, scripts, entry, cmd, options, tmp, outcome, progress)
         outcome.timings["smoke"] = time.monotonic() - started
 
 
@@ -321,7 +321,7 @@ def _mb(size: int) -> str:
 
 
 def smoke(engine: Engine, tag: str, session: str, scripts: Mount, entry: list[str], cmd: list[str],
-          options: BuildOptions, tmp: Path, outcome: Outcome) -> list[tuple[str, Hit]]:
+          options: BuildOptions, tmp: Path, outcome: Outcome, progress: Progress = lambda _: None) -> list[tuple[str, Hit]]:
     """Run a batch image the way jobman does, and watch for network attempts."""
     dataset, home = tmp / "dataset", tmp / "persistent-home"
     dataset.mkdir()
@@ -350,6 +350,8 @@ def smoke(engine: Engine, tag: str, session: str, scripts: Mount, entry: list[st
 
     def sentinel(line: str) -> None:
         if not line.startswith(_NET):
+            if options.verbose:
+                progress(f"| {line[:_WIDTH]}")
             return
         if line.endswith(" unavailable"):
             watched[0] = False
