@@ -60,6 +60,8 @@ def _profile(name_or_path: str):  # type: ignore[no-untyped-def]
               help="The platform profile: chaimeleon, eucaim, or a profile file (default: detected).")
 @click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="Passed to the engine's build.")
 @click.option("--target", metavar="STAGE", help="Build this stage.")
+@click.option("--matrix", "matrix", multiple=True, metavar="KEY=V1,V2",
+              help="With --build: build every combination of these build-arg values as its own variant (repeatable).")
 @click.option("--smoke-args", metavar="ARGS",
               help="Arguments jobman would pass after `--`; {dataset} and {output} expand to container paths; `-- K=V ...` sets environment variables instead.")
 @click.option("--smoke-timeout", type=click.FloatRange(min=1), default=300, show_default=True, metavar="SECONDS",
@@ -72,7 +74,8 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
          no_color: bool, quiet: bool, list_rules_flag: bool, explain: str | None, since: str | None, fix: bool, diff: bool,
          jobs: int, build: bool, force_build: bool,
          engine: str | None, build_args: tuple[str, ...], target: str | None, smoke_args: str | None,
-         smoke_timeout: float, keep_image: bool, verbose: bool, platform: str | None) -> None:
+         smoke_timeout: float, keep_image: bool, verbose: bool, platform: str | None,
+         matrix: tuple[str, ...]) -> None:
     """Check Dockerfiles against the CHAIMELEON platform's integration rules.
 
     PATHS are Dockerfiles, directories to search for them, or - for standard input.
@@ -118,7 +121,7 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
         fmt=fmt, select=tuple(_names(select)), ignore=tuple(_names(ignore)), threshold=failure_threshold,
         config_path=config_path, context_dir=context_dir, kind=kind, no_color=no_color, quiet=quiet, build=request,
         fixing="fix" if fix else "diff" if diff else None, outputs=tuple(extra_outputs), since=since,
-        workers=jobs or os.cpu_count() or 1, platform=platform)))
+        workers=jobs or os.cpu_count() or 1, platform=platform, matrix=_matrix(matrix, request is not None))))
 
 
 @click.command("init", context_settings={"help_option_names": ["-h", "--help"]})
@@ -241,6 +244,20 @@ def entry() -> None:
     except Interrupted as exc:  # the clean-ups ran on the way out; say what they did
         print(exc.message(), file=sys.stderr, flush=True)
         sys.exit(exc.exit_code)
+
+
+def _matrix(values: Sequence[str], building: bool) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`--matrix CUDA_VERSION=,cuda11`: a key and its values (an empty one too)."""
+    if values and not building:
+        raise click.UsageError("--matrix needs --build: it builds each combination")
+    found = []
+    for value in values:
+        key, eq, listed = value.partition("=")
+        if not eq or not key or "," not in listed and not listed:
+            raise click.BadParameter(f"{value!r}: use KEY=V1,V2 (an empty value is allowed: KEY=,V2)",
+                                     param_hint="--matrix")
+        found.append((key, tuple(listed.split(","))))
+    return tuple(found)
 
 
 def _outputs(values: Sequence[str], formats: Sequence[str] = FORMATS) -> list[tuple[str, Path]]:

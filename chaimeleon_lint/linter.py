@@ -13,6 +13,7 @@ from chaimeleon_lint.checks import CheckFn
 from chaimeleon_lint.findings import Edit, Finding, Hit, Severity, Span
 from chaimeleon_lint.model.context import Context
 from chaimeleon_lint.model.image import Image
+from chaimeleon_lint.model.siblings import SiblingBase
 from chaimeleon_lint.model.simulate import simulate
 from chaimeleon_lint.profile import Profile, candidates, detect
 from chaimeleon_lint.source.dockerfile import Dockerfile, parse
@@ -34,6 +35,7 @@ class Options:
     build_args: Mapping[str, str] | None = None  # with --build: exactly what the engine gets
     platform: Profile | None = None  # chosen by --platform or the configuration; None: detected
     platform_from: str = "--platform"  # where the choice was made
+    siblings: Mapping[str, SiblingBase] = field(default_factory=dict)  # images of the run it may be built FROM
 
 
 class Suppressed(NamedTuple):
@@ -58,6 +60,7 @@ class Result(NamedTuple):
     anchor: int | None = None  # the final stage's FROM: the line for whole-image findings where one is required
     platform: Profile | None = None  # the profile the file was judged by (None: nothing was judged)
     detected_from: str = "default"  # why: --platform, configuration, base image X, user X (uid 1000), default
+    variant: str = ""  # with --matrix: the build arguments this result was built with (K=v, ...)
 
 
 def display_path(path: Path) -> str:
@@ -74,7 +77,7 @@ def model(source: Source, context_dir: Path | None, options: Options,
     dockerfile = parse(source.text)
     context = Context.open(context_dir, dockerfile_path) if context_dir is not None else None
     profiles = candidates(options.platform, options.known_base_images)
-    image = simulate(dockerfile, context, profiles, options.kind, options.build_args)
+    image = simulate(dockerfile, context, profiles, options.kind, options.build_args, options.siblings)
     if options.platform is not None:
         return dockerfile, context, image._replace(detected_from=options.platform_from)
     found = detect(profiles, tuple((s.platform, s.base.text) for s in reversed(image.stages) if s.platform),

@@ -7,10 +7,8 @@ results its own way. Messages for the user go to standard error, one line each.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -211,6 +209,8 @@ class Settings(NamedTuple):
     since: str | None = None
     workers: int = 1
     platform: str | None = None  # --platform NAME|FILE
+    matrix: tuple[tuple[str, tuple[str, ...]], ...] = ()  # --matrix KEY=v1,v2: build every combination
+    variant: str = ""  # the combination of build arguments this collection builds (K=v, ...)
 
 
 class Collected(NamedTuple):
@@ -222,6 +222,13 @@ class Collected(NamedTuple):
     internal: bool  # the linter failed on a file (a bug of ours)
     worst: int  # EXIT_FINDINGS when a finding is at or above its file's threshold
     diffs: list[str]
+    rows: tuple = ()  # type: ignore[type-arg]  # builds.Row of each image built: the summary table
+
+    def joined(self, other: "Collected") -> "Collected":
+        """Two variants' collections as one run."""
+        return Collected(self.results + other.results, {**self.sources, **other.sources}, max(self.status, other.status),
+                         self.internal or other.internal, max(self.worst, other.worst), self.diffs + other.diffs,
+                         self.rows + other.rows)
 
     @property
     def exit_code(self) -> int:
@@ -232,13 +239,32 @@ class Abort(Exception):
     """The run cannot go on (no engine for --build, no git history for --since): exit 2."""
 
 
+def variants(settings: Settings) -> list[Settings]:
+    """One run per combination of the --matrix values, each with its build arguments added."""
+    import itertools
+
+    if not settings.matrix or settings.build is None:
+        return [settings]
+    keys = [key for key, _ in settings.matrix]
+    found = []
+    for values in itertools.product(*(values for _, values in settings.matrix)):
+        pairs = [f"{key}={value}" for key, value in zip(keys, values)]
+        found.append(settings._replace(build=settings.build._replace(build_args=settings.build.build_args + tuple(pairs)),
+                                       variant=", ".join(pairs)))
+    return found
+
+
 def run(paths: Sequence[str], settings: Settings) -> int:
-    """Lint, report, and return the exit code."""
+    """Lint (once per --matrix variant), report, and return the exit code."""
     try:
-        done = collect(paths, settings)
+        done: Collected | None = None
+        for variant in variants(settings):
+            collected = collect(paths, variant)
+            done = collected if done is None else done.joined(collected)
     except (Abort, UsageError) as exc:
         fail(str(exc))
         return EXIT_ERROR
+    assert done is not None
     if settings.fixing == "diff":
         sys.stdout.write("".join(done.diffs))
         return done.exit_code if done.exit_code != EXIT_OK else EXIT_FINDINGS if done.diffs else EXIT_OK
@@ -249,6 +275,11 @@ def run(paths: Sequence[str], settings: Settings) -> int:
     except OSError as exc:
         fail(f"cannot write report: {exc.strerror or exc}: {exc.filename}")
         return EXIT_ERROR
+    if len(done.rows) > 1:  # several images built: the table per image and variant comes last
+        from chaimeleon_lint.builds import summary
+
+        sys.stdout.flush()
+        print(summary(list(done.rows)), file=sys.stderr, end="", flush=True)
     return done.exit_code
 
 
@@ -305,12 +336,19 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
         ctx = context_dir if context_dir is not None else (path.parent if path is not None else None)
         jobs.append(_Job(shown, path, data, source, cfg, options, ctx))
 
-    results: list[Result] = []
+    from chaimeleon_lint.chain import link
+
+    rows: list = []  # type: ignore[type-arg]
+    jobs, chains = link(jobs)
+    for note in chains.notes:
+        fail(note)
+    done: dict[int, tuple[Result, Source]] = {}
     sources: dict[str, list[str]] = {}
     diffs: list[str] = []
     histories: dict[Path, tuple] = {}  # type: ignore[type-arg]
+    changed: set[int] = set()
     worst, internal = EXIT_OK, False
-    for job, outcome in zip(jobs, _lint_all(jobs, fixing is not None, settings.workers)):
+    for n, (job, outcome) in enumerate(zip(jobs, _lint_all(jobs, fixing is not None, settings.workers))):
         if isinstance(outcome, _Failed):
             fail(f"{job.shown}: internal error, the file was not linted: {outcome.reason}. "
                  "This is a bug in chaimeleon-lint; please report it with this file.")
@@ -333,15 +371,28 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
                 print(f"chaimeleon-lint: fixed {job.shown}", file=sys.stderr)
             source = Source(source.path, text, source.notes)
         if settings.since is not None:
-            result = _history(result, settings.since, job.path, settings.context_dir, job.cfg, job.options, cat,
-                              histories)
-        if request is not None:
-            result = _build_phase(result, request, job.cfg, job.path, job.ctx, source, job.options, cat)
-        results.append(result)
+            result, moved = _history(result, settings.since, job.path, settings.context_dir, job.cfg, job.options,
+                                     cat, histories)
+            if moved:
+                changed.add(n)
+        done[n] = (result, source)
         sources[job.shown] = source.lines
-        if any(f.severity >= threshold(settings.threshold, job.cfg.failure_threshold) for f in result.findings):
+    results = {n: result for n, (result, _) in done.items()}
+    if request is not None:
+        from chaimeleon_lint.builds import NoEngine, build_all
+
+        try:
+            results, rows = build_all(jobs, done, chains, request, cat,
+                                      changed if settings.since is not None else None, settings.variant)
+        except NoEngine as exc:
+            raise Abort(str(exc)) from None
+    if settings.variant:
+        results = {n: result._replace(variant=settings.variant) for n, result in results.items()}
+    for n, result in results.items():
+        if any(f.severity >= threshold(settings.threshold, jobs[n].cfg.failure_threshold) for f in result.findings):
             worst = EXIT_FINDINGS
-    return Collected(results, sources, status, internal, worst, diffs)
+    ordered = [results[n] for n in sorted(results)]
+    return Collected(ordered, sources, status, internal, worst, diffs, tuple(rows))
 
 
 def threshold(name: str | None, configured: int | None = None) -> int:
@@ -353,13 +404,14 @@ def threshold(name: str | None, configured: int | None = None) -> int:
 
 def _history(result, since: str, path: Path | None, context_dir: Path | None, cfg, options, cat,  # type: ignore[no-untyped-def]
              histories: dict):  # type: ignore[type-arg]
-    """CHL105 for one Dockerfile; the repository's siblings are read once per repository."""
+    """CHL105 for one Dockerfile, and whether it (or its context) changed since the ref; the
+    repository's siblings are read once per repository."""
     from chaimeleon_lint.history.bumps import RULE, bump_hits, siblings
     from chaimeleon_lint.history.git import GitError, Repo
     from chaimeleon_lint.linter import with_hits
 
     if path is None:
-        return with_hits(result, [], ["--since skipped: standard input has no git history"], options, cat)
+        return with_hits(result, [], ["--since skipped: standard input has no git history"], options, cat), False
     try:
         repo = Repo.around(path)
         if repo.root not in histories:
@@ -369,55 +421,11 @@ def _history(result, since: str, path: Path | None, context_dir: Path | None, cf
         repo, every = histories[repo.root]
         mapping = {name: repo.relative(target) for name, target in cfg.sibling_images}
         hits = bump_hits(repo.relative(path), every, mapping, since)
+        me = every.get(repo.relative(path))
     except (GitError, ValueError) as exc:
         raise Abort(f"--since {since}: {exc}") from None
-    return with_hits(result, [(RULE, hit) for hit in hits], [], options, cat)
-
-
-def _build_phase(result, request: BuildRequest, cfg, path: Path | None, ctx: Path | None, source,  # type: ignore[no-untyped-def]
-                 options, cat):
-    """Build and test the image after the static phase, unless that found errors (or --force-build)."""
-    from chaimeleon_lint.build.engine import detect
-    from chaimeleon_lint.build.phase import BuildOptions, run_phase
-    from chaimeleon_lint.findings import Severity
-    from chaimeleon_lint.linter import with_hits
-    from chaimeleon_lint.source.dockerfile import parse
-
-    if path is None or ctx is None:
-        return with_hits(result, [], ["build skipped: standard input has no build context"], options, cat)
-    if not request.force and any(f.severity is Severity.ERROR for f in result.findings):
-        return with_hits(result, [], ["build skipped: the static phase found errors (--force-build builds anyway)"],
-                          options, cat)
-    engine = detect(request.engine)
-    if engine is None:
-        raise Abort(f"--build: no container engine answers ({request.engine or 'docker, podman'}); "
-                        "start one, or set DOCKER_HOST / a docker context for a remote one")
-    build_options = BuildOptions(
-        engine=request.engine, build_args=request.build_args, target=request.target,
-        smoke_args=request.smoke_args if request.smoke_args is not None else cfg.smoke_args,
-        smoke_timeout=request.smoke_timeout, service_timeout=min(request.smoke_timeout, 120),
-        size_budget=(cfg.size_budget_mb or 10240) * 1024 * 1024, keep_image=request.keep_image,
-        verbose=request.verbose, platform=result.platform)
-    with _progress(request.verbose) as progress:
-        outcome = run_phase(engine, path, ctx, parse(source.text), result.kind, build_options, progress)
-    notes = list(outcome.notes)
-    timings = ", ".join(f"{k} {v:.1f} s" for k, v in outcome.timings.items())
-    notes.append(f"build phase with {engine.name}: {timings}; {outcome.containers} container(s) started"
-                 + (f"; image kept as {outcome.image}" if outcome.image else ""))
-    return with_hits(result, outcome.hits, notes, options, cat, built=True)
-
-
-@contextlib.contextmanager
-def _progress(verbose: bool):  # type: ignore[no-untyped-def]
-    """A status line on a terminal (rich, imported only here); the raw log lines with --verbose."""
-    if sys.stderr.isatty() and not verbose:
-        from rich.console import Console
-
-        started = time.monotonic()
-        with Console(stderr=True).status("building") as status:
-            yield lambda text: status.update(f"{text} [{time.monotonic() - started:.0f} s]")
-        return
-    yield (lambda text: print(text, file=sys.stderr, flush=True)) if verbose else (lambda text: None)
+    moved = me is None or me.then is None or bool(me.changed)
+    return with_hits(result, [(RULE, hit) for hit in hits], [], options, cat), moved
 
 
 def _discovered(config_module, path: Path | None):  # type: ignore[no-untyped-def]

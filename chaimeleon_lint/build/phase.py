@@ -66,6 +66,7 @@ class BuildOptions(NamedTuple):
     keep_image: bool = False
     verbose: bool = False
     platform: Profile | None = None  # the profile the image is judged by; None: the default
+    aliases: tuple[str, ...] = ()  # references a child's FROM names it by: the image is tagged and held for them
 
     @property
     def profile(self) -> Profile:
@@ -80,7 +81,10 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     containers: int = 0
-    image: str | None = None
+    image: str | None = None  # kept with --keep-image, under this name
+    built: bool = False  # the build succeeded
+    size: int | None = None  # bytes, as the engine reports them
+    held: str | None = None  # the session tag of an image held for its children (`release` it)
 
 
 Progress = Callable[[str], None]
@@ -99,8 +103,14 @@ def run_phase(engine: Engine, dockerfile_path: Path, context: Path, dockerfile: 
         interrupted = exc
         raise
     finally:
+        hold = bool(options.aliases) and outcome.built and interrupted is None
         with deferred():  # a second signal waits: what the session made goes in any case
-            cleaned, outcome.image = _cleanup(engine, session, tag, options.keep_image)
+            cleaned = _remove_containers(engine, session)
+            if hold:
+                outcome.held = tag
+            else:
+                done, outcome.image = release(engine, tag, options.aliases, options.keep_image)
+                cleaned += done
             shutil.rmtree(tmp, ignore_errors=True)
         if interrupted is not None:
             interrupted.cleaned += [cleaned, "temporary files deleted"]
@@ -116,6 +126,9 @@ def _phase(engine: Engine, dockerfile_path: Path, context: Path, dockerfile: Doc
         line = failing_line(markers, dockerfile)
         outcome.hits.append(("CHL801", Hit(Span.at(line) if line else None, {"tail": log.render()})))
         return
+    outcome.built = True
+    for alias in options.aliases:  # before any test: a failing test must not strand the children
+        engine.run(["tag", tag, alias], timeout=60)
     inspected = engine.run(["image", "inspect", tag], timeout=60)
     config = json.loads(inspected.stdout)[0] if inspected.returncode == 0 else {}
     image_config = config.get("Config") or {}
@@ -143,7 +156,8 @@ def _phase(engine: Engine, dockerfile_path: Path, context: Path, dockerfile: Doc
             outcome.hits += sudoers_hits(sudoers.stdout, facts, dockerfile)
 
     progress("measuring layers")
-    outcome.hits += size_hits(engine, tag, int(config.get("Size") or 0), options.size_budget, dockerfile)
+    outcome.size = int(config.get("Size") or 0) or None
+    outcome.hits += size_hits(engine, tag, outcome.size or 0, options.size_budget, dockerfile)
 
     entry = list(image_config.get("Entrypoint") or [])
     cmd = list(image_config.get("Cmd") or [])
@@ -430,19 +444,25 @@ def kept(tag: str) -> str:
     return tag.rsplit(":", 1)[0] + ":kept"
 
 
-def _cleanup(engine: Engine, session: str, tag: str, keep_image: bool) -> tuple[str, str | None]:
-    """Remove every container of the session, and the image unless asked to keep it (then it is
-    tagged `:kept` instead of `:build`); say what was done, and the kept image's name."""
+def _remove_containers(engine: Engine, session: str) -> str:
     listed = engine.run(engine.cleanup_args("container", session), timeout=60).stdout.split()
     if listed:
         engine.run(["rm", "-f", *listed], timeout=120)
-    containers = f"removed {len(listed)} container{'' if len(listed) == 1 else 's'}"
+    return f"removed {len(listed)} container{'' if len(listed) == 1 else 's'}"
+
+
+def release(engine: Engine, tag: str, aliases: tuple[str, ...], keep_image: bool) -> tuple[str, str | None]:
+    """Remove an image the session built, with the aliases it was tagged under for its children;
+    with `keep_image`, keep it as `:kept` instead. What was done (to add to a sentence), and the
+    kept image's name."""
+    for alias in aliases:
+        engine.run(["rmi", alias], timeout=120)
     exists = engine.run(["image", "inspect", "--format", "{{.Id}}", tag], timeout=60).returncode == 0
     if not exists:
-        return containers, None
+        return "", None
     if keep_image:
         engine.run(["tag", tag, kept(tag)], timeout=60)
         engine.run(["rmi", tag], timeout=120)
-        return f"{containers}, kept image {kept(tag)}", kept(tag)
+        return f", kept image {kept(tag)}", kept(tag)
     engine.run(["rmi", "-f", tag], timeout=120)
-    return f"{containers} and image {tag}", None
+    return f" and image {tag}", None

@@ -16,6 +16,7 @@ from chaimeleon_lint.findings import Hit, Span
 from chaimeleon_lint.history.git import Repo
 from chaimeleon_lint.history.versions import Uncomparable, compare
 from chaimeleon_lint.model.context import Context
+from chaimeleon_lint.model.siblings import repository_name
 from chaimeleon_lint.model.simulate import simulate
 from chaimeleon_lint.source.dockerfile import parse
 from chaimeleon_lint.source.variables import Value
@@ -37,12 +38,6 @@ class Sibling(NamedTuple):
     now: Declared
     then: Declared | None  # None: the Dockerfile did not exist at the ref
     changed: tuple[str, ...]  # files of its context (and the Dockerfile) changed since the ref
-
-
-def repository_name(reference: str) -> str:
-    """`harbor.example/lib/ubuntu-python:1.0@sha256:...` → `ubuntu-python`."""
-    last = reference.split("@", 1)[0].rsplit("/", 1)[-1]
-    return last.split(":", 1)[0].lower()
 
 
 def declared(text: str) -> Declared:

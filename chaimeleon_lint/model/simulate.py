@@ -12,6 +12,7 @@ from chaimeleon_lint.model.effects.modes import apply_mode
 from chaimeleon_lint.model.image import (
     UNKNOWN_PART, Account, Image, Label, Launch, Node, OutOfScope, Run, UserState,
 )
+from chaimeleon_lint.model.siblings import SiblingBase, repository_name
 from chaimeleon_lint.model.software import INTERACTIVE
 from chaimeleon_lint.model.image import TreeCopy
 from chaimeleon_lint.model.state import StageState
@@ -38,8 +39,9 @@ class _Simulation:
     """
 
     def __init__(self, dockerfile: Dockerfile, context: Context | None, profiles: tuple[Profile, ...],
-                 build_args: Mapping[str, str] | None) -> None:
+                 build_args: Mapping[str, str] | None, siblings: Mapping[str, SiblingBase]) -> None:
         self.dockerfile = dockerfile
+        self.siblings = siblings
         self.context = context
         self.profiles = profiles
         self.build_args = build_args
@@ -117,6 +119,11 @@ class _Simulation:
         parent = next((s for s in reversed(self.stages) if s.name and s.name.lower() == base.text.lower()), None)
         if parent is not None and base.known:
             self.stages.append(parent.child(index, name, base, ins.line, ins.end_line))
+            return
+        sibling = self.siblings.get(repository_name(base.text)) if base.text else None
+        if sibling is not None:
+            self.stages.append(StageState.on_sibling(sibling.stage, index, name, base, ins.line, ins.end_line,
+                                                     self.context, sibling.platform))
             return
         # An ARG without a default (`:${BASE_VERSION}${CUDA_VERSION}`) is usually in the tag; the known
         # parts must match on their own, so an unknown registry or repository never does.
@@ -397,13 +404,15 @@ def _provide_platform(state: StageState, profile: Profile, provides: frozenset[s
 
 
 def simulate(dockerfile: Dockerfile, context: Context | None, profiles: Sequence[Profile] = (),
-             kind: str | None = None, build_args: Mapping[str, str] | None = None) -> Image:
+             kind: str | None = None, build_args: Mapping[str, str] | None = None,
+             siblings: Mapping[str, SiblingBase] | None = None) -> Image:
     """Fold the Dockerfile into an Image; stages before a FROM-less start are skipped.
 
     `profiles` are the platforms whose base images are known, the one in force first (default: the
-    shipped ones); `build_args` is the exact set of `--build-arg` values when the caller knows it."""
+    shipped ones); `build_args` is the exact set of `--build-arg` values when the caller knows it;
+    `siblings` are the images of the run this one may be built FROM, by repository name."""
     profiles = tuple(profiles) or candidates()
-    simulation = _Simulation(dockerfile, context, profiles, build_args)
+    simulation = _Simulation(dockerfile, context, profiles, build_args, siblings or {})
     states = simulation.run()
     if not states:
         states = [StageState(0, None, UNKNOWN, 1, None, False, context)]

@@ -82,6 +82,26 @@ class StageState:
             setattr(other, name_, list(getattr(self, name_)))
         return other
 
+    @classmethod
+    def on_sibling(cls, parent: Stage, index: int, name: str | None, base: Value, line: int, end_line: int,
+                   context: Context | None, platform: str | None) -> "StageState":
+        """A stage built FROM the image another Dockerfile of the run builds: what that image holds
+        (users, groups, directories, ENV, labels, USER, WORKDIR, SHELL, entrypoint, desktop
+        components) as if a base image provided it, without the records whose lines are in the
+        other file (its RUNs, installs, sudo grants are that file's findings)."""
+        def launch(found: Launch | None) -> Launch | None:
+            return None if found is None else found._replace(commands=(), line=line, end_line=end_line)
+
+        return cls(
+            index, name, base, line, None, True, context, from_end_line=end_line, env_known=True,
+            has_base_dirs=True, platform=platform,
+            accounts=[a._replace(line=None) for a in parent.accounts], group_ids=dict(parent.group_ids),
+            user=parent.user._replace(line=None), workdir=parent.workdir or "/", env=dict(parent.env),
+            labels={key: label._replace(line=line) for key, label in parent.labels.items()}, shell=parent.shell,
+            entrypoint=launch(parent.entrypoint), cmd=launch(parent.cmd), cmd_inherited=True,
+            nodes={path: node._replace(line=None, origin=None) for path, node in parent.nodes.items()},
+            capabilities={capability: None for capability in parent.capabilities}, pip_index=parent.pip_index)
+
     def scope(self) -> dict[str, Value]:
         return {**self.args, **self.env}
 

@@ -15,10 +15,12 @@ def render(results: Sequence[Result]) -> str:
         "version": 1,
         "tool": {"name": "chaimeleon-lint", "version": __version__},
         "platform": overall_platform(results),
-        "files": [{"path": r.path, "context": r.context, "platform": platform_record(r)} for r in results],
+        "files": [{"path": r.path, "context": r.context, "platform": platform_record(r),
+                   **({"variant": r.variant} if r.variant else {})} for r in results],
         "findings": [
             {"rule": f.rule, "slug": f.slug, "severity": f.severity.label, "path": f.path, "line": f.line,
              "end_line": f.end_line, "message": f.message, "fix": f.fix,
+             **({"variant": r.variant} if r.variant else {}),
              "via": [{"path": path, "line": line} for path, line in f.via],
              "edits": [e._asdict() for e in f.edits]}
             for r in results for f in r.findings

@@ -99,7 +99,7 @@ def result_lines(result: Result, catalogue: Catalogue) -> list[str]:
 def render(results: Sequence[Result], catalogue: Catalogue) -> str:
     out = ["## chaimeleon-lint review", "", verdict(results), "", *group_rows(results, catalogue), ""]
     for result in results:
-        out += [f"### `{result.path}`", "", f"Kind of application: {result.kind}. Platform: {platform_line(result)}.",
+        out += [f"### `{result.path}`" + (f" ({result.variant})" if result.variant else ""), "", f"Kind of application: {result.kind}. Platform: {platform_line(result)}.",
                 ""]
         out += result_lines(result, catalogue)
         if result.built:

@@ -22,11 +22,16 @@ def chain(via: Sequence[tuple[str, int]]) -> str:
     return " → ".join(f"{path}:{line}" for path, line in via)
 
 
+def shown(result: Result) -> str:
+    """The file, and with --matrix the variant it was built as."""
+    return f"{result.path} [{result.variant}]" if result.variant else result.path
+
+
 def render_plain(results: Sequence[Result], lines_of: Callable[[str], Sequence[str]], quiet: bool) -> str:
     out: list[str] = []
     for result in results:
         if not quiet:
-            out.append(f"{result.path}: platform {platform_line(result)}")
+            out.append(f"{shown(result)}: platform {platform_line(result)}")
         for note in result.notes:
             out.append(f"{result.path}: note: {note}")
         for f in result.findings:
@@ -54,7 +59,7 @@ def render_rich(results: Sequence[Result], lines_of: Callable[[str], Sequence[st
 
     console = Console(highlight=False)
     for result in results:
-        console.print(f"[bold underline]{escape(result.path)}[/] [dim]platform {escape(platform_line(result))}[/]")
+        console.print(f"[bold underline]{escape(shown(result))}[/] [dim]platform {escape(platform_line(result))}[/]")
         for note in result.notes:
             console.print(f"  [dim]note: {escape(note)}[/]")
         if not result.findings:

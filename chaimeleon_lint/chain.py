@@ -1,0 +1,169 @@
+"""The images of one run built FROM one another, and the order to build them in.
+
+A maintainer's repository holds chains (`ubuntu-python` → `ubuntu-python-tensorflow` →
+`...-desktop`), each child `FROM` its parent by registry name with the version in a build
+argument. Linked here: a child's static phase starts from its parent's simulated image, and
+with `--build` the parent is built first and tagged under exactly the reference the child's
+`FROM` resolves to, so that the engine builds the child on it, never on a registry.
+
+The link is the one `--since` uses: a `FROM` whose repository name is another Dockerfile's
+`name` label, or that the configuration's `[sibling-images]` maps to it. A cheap look at the
+raw text comes first, so a folder of unrelated Dockerfiles costs nothing more.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from chaimeleon_lint.model.siblings import SiblingBase, repository_name
+
+if TYPE_CHECKING:
+    from chaimeleon_lint.runner import _Job
+
+_FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)", re.I | re.M)
+_NAME = re.compile(r"""\bname\s*=\s*["']?([A-Za-z0-9][\w.-]*)""")
+
+
+class Chains(NamedTuple):
+    """Which job is built FROM which, in an order that puts every parent before its children."""
+
+    order: tuple[int, ...]  # every job index, parents first
+    parents: dict[int, tuple[int, ...]]  # child → its sibling parents
+    references: dict[int, dict[int, tuple[str, ...]]]  # child → parent → the FROM references naming it
+    notes: tuple[str, ...] = ()  # cycles, and other links left out
+
+    @property
+    def linked(self) -> bool:
+        return bool(self.parents)
+
+    def descendants(self, roots: set[int]) -> set[int]:
+        """The roots and every job built on them, however far down."""
+        found = set(roots)
+        changed = True
+        while changed:
+            changed = False
+            for child, parents in self.parents.items():
+                if child not in found and found.intersection(parents):
+                    found.add(child)
+                    changed = True
+        return found
+
+    def ancestors(self, jobs: set[int]) -> set[int]:
+        found, frontier = set(jobs), list(jobs)
+        while frontier:
+            for parent in self.parents.get(frontier.pop(), ()):
+                if parent not in found:
+                    found.add(parent)
+                    frontier.append(parent)
+        return found
+
+
+def _mapped(job: _Job) -> dict[str, Path]:
+    return {name.lower(): target.resolve() for name, target in job.cfg.sibling_images}
+
+
+def _candidates(jobs: Sequence[_Job]) -> set[int]:
+    """Jobs whose raw FROM names another job's raw name label (or a mapped sibling): the only ones
+    worth simulating for links."""
+    names: dict[str, set[int]] = {}
+    for n, job in enumerate(jobs):
+        for name in _NAME.findall(job.source.text):
+            names.setdefault(name.lower(), set()).add(n)
+    paths = {job.path.resolve(): n for n, job in enumerate(jobs) if job.path is not None}
+    found: set[int] = set()
+    for n, job in enumerate(jobs):
+        mapped = _mapped(job)
+        for reference in _FROM.findall(job.source.text):
+            repository = repository_name(reference)
+            others = (names.get(repository, set()) | ({paths[mapped[repository]]} if mapped.get(repository) in paths
+                                                       else set())) - {n}
+            if others:
+                found |= others | {n}
+    return found
+
+
+def link(jobs: Sequence[_Job]) -> tuple[list[_Job], Chains]:
+    """The jobs with each child's options naming its sibling parents' simulated images, and the chains."""
+    from chaimeleon_lint.linter import model
+
+    everyone = tuple(range(len(jobs)))
+    candidates = _candidates(jobs) if len(jobs) > 1 else set()
+    if not candidates:
+        return list(jobs), Chains(everyone, {}, {})
+    images = {n: model(jobs[n].source, jobs[n].ctx, jobs[n].options, jobs[n].path)[2] for n in sorted(candidates)}
+    by_name: dict[str, int] = {}
+    for n, image in images.items():
+        label = image.final.labels.get("name")
+        if label is not None and label.value.known and label.value.text:
+            by_name.setdefault(label.value.text.lower(), n)
+    paths = {jobs[n].path.resolve(): n for n in candidates if jobs[n].path is not None}  # type: ignore[union-attr]
+    parents: dict[int, list[int]] = {}
+    references: dict[int, dict[int, list[str]]] = {}
+    for n, image in images.items():
+        mapped = _mapped(jobs[n])
+        for stage in image.stages:
+            if stage.base_stage is not None or not stage.base.text:
+                continue
+            repository = repository_name(stage.base.text)
+            parent = paths.get(mapped[repository]) if repository in mapped else by_name.get(repository)
+            if parent is None or parent == n:
+                continue
+            if parent not in parents.setdefault(n, []):
+                parents[n].append(parent)
+            if stage.base.known:
+                references.setdefault(n, {}).setdefault(parent, []).append(stage.base.text)
+    order, cyclic = _ordered(everyone, parents)
+    notes = tuple(f"{jobs[n].shown}: built FROM a sibling that is built FROM it in turn; linked to none"
+                  for n in sorted(cyclic))
+    for n in cyclic:
+        parents.pop(n, None)
+        references.pop(n, None)
+    linked = list(jobs)
+    for n in order:
+        if n not in parents:
+            continue
+        siblings = {}
+        for parent in parents[n]:
+            job = linked[parent]
+            image = model(job.source, job.ctx, job.options, job.path)[2]
+            stage = image.final
+            key = next((repository_name(s.base.text) for s in images[n].stages
+                        if s.base_stage is None and s.base.text and _names(s.base.text, parent, by_name, paths,
+                                                                           _mapped(jobs[n]))), None)
+            if key is not None:
+                siblings[key] = SiblingBase(job.shown, stage, image.platform.name if image.platform else None)
+        linked[n] = job_with_siblings(linked[n], siblings)
+    return linked, Chains(tuple(order), {c: tuple(p) for c, p in parents.items()},
+                          {c: {p: tuple(dict.fromkeys(r)) for p, r in refs.items()} for c, refs in references.items()},
+                          notes)
+
+
+def _names(reference: str, parent: int, by_name: dict[str, int], paths: dict[Path, int],
+           mapped: dict[str, Path]) -> bool:
+    """The FROM reference names that parent job."""
+    repository = repository_name(reference)
+    return (paths.get(mapped[repository]) if repository in mapped else by_name.get(repository)) == parent
+
+
+def job_with_siblings(job: _Job, siblings: dict[str, SiblingBase]) -> _Job:
+    return job._replace(options=dataclasses.replace(job.options, siblings=siblings))
+
+
+def _ordered(jobs: tuple[int, ...], parents: dict[int, list[int]]) -> tuple[list[int], set[int]]:
+    """Every job, parents before children and otherwise as given; jobs on a cycle come last."""
+    placed: list[int] = []
+    done: set[int] = set()
+    pending = list(jobs)
+    while pending:
+        ready = [n for n in pending if all(p in done for p in parents.get(n, ()))]
+        if not ready:
+            break
+        for n in ready:
+            placed.append(n)
+            done.add(n)
+        pending = [n for n in pending if n not in done]
+    return placed + pending, set(pending)

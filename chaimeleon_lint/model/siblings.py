@@ -1,0 +1,28 @@
+"""Images of one repository built FROM one another (ubuntu-python → -tensorflow → -desktop).
+
+A `FROM harbor.example/lib/ubuntu-python:${BASE_VERSION}` names a sibling when its repository
+name is the `name` label of another Dockerfile of the run (or the configuration's
+`[sibling-images]` maps it). The child's stage then starts from what the sibling's simulated
+image holds, as a real build on the sibling just built does.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from chaimeleon_lint.model.image import Stage
+
+
+class SiblingBase(NamedTuple):
+    """The final stage of a sibling's simulated image, and the profile it was judged by."""
+
+    path: str  # the sibling's Dockerfile, as shown
+    stage: Stage
+    platform: str | None
+
+
+def repository_name(reference: str) -> str:
+    """`harbor.example/lib/ubuntu-python:1.0@sha256:...` → `ubuntu-python`; a tag only a build
+    argument gives (`ubuntu-python:${BASE_VERSION}`) does not matter."""
+    last = reference.split("@", 1)[0].rsplit("/", 1)[-1]
+    return last.split(":", 1)[0].lower()
