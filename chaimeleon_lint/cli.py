@@ -13,6 +13,23 @@ from chaimeleon_lint import __version__
 from chaimeleon_lint.runner import EXIT_ERROR, FORMATS, UsageError, fail, profile
 
 
+# Options that several commands share.
+_OUTPUT = click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH",
+              help="Also write this format to a file, from the same run (repeatable).")
+_SELECT = click.option("--select", multiple=True, metavar="RULES", help="Only these rules (ids or slugs, comma-separated).")
+_IGNORE = click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (ids or slugs, comma-separated).")
+_ENGINE = click.option("--engine", type=click.Choice(["docker", "podman", "podman-remote"]),
+              help="Container engine (default: docker, then podman).")
+_SMOKE_TIMEOUT = click.option("--smoke-timeout", type=click.FloatRange(min=1), default=300, show_default=True, metavar="SECONDS",
+              help="Time limit of the smoke run and of waiting for services.")
+_NO_COLOR = click.option("--no-color", is_flag=True, help="Plain text even on a terminal (also: NO_COLOR).")
+_QUIET = click.option("-q", "--quiet", is_flag=True, help="Only the findings, one line each.")
+_KIND = click.option("--kind", type=click.Choice(["batch", "interactive"]), help="Kind of application, if not detected.")
+_SMOKE_ARGS = click.option(
+    "--smoke-args", metavar="ARGS", help="Arguments jobman would pass after `--`; {dataset} and {output} expand to "
+    "container paths; `-- K=V ...` sets environment variables instead.")
+
+
 def _names(values: Sequence[str]) -> list[str]:
     return [n.strip() for v in values for n in v.split(",") if n.strip()]
 
@@ -30,19 +47,18 @@ def _profile(name_or_path: str):  # type: ignore[no-untyped-def]
 @click.argument("paths", nargs=-1, type=click.Path(allow_dash=True, path_type=str))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Output format.")
-@click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH",
-              help="Also write this format to a file, from the same run (repeatable).")
-@click.option("--select", multiple=True, metavar="RULES", help="Only these rules (ids or slugs, comma-separated).")
-@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (ids or slugs, comma-separated).")
+@_OUTPUT
+@_SELECT
+@_IGNORE
 @click.option("--failure-threshold", type=click.Choice(["error", "warning", "info", "none"]),
               help="Lowest severity that makes the exit code 1 (default: warning).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Configuration file (default: nearest .chaimeleon-lint.toml or pyproject.toml).")
 @click.option("--context", "context_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Build context directory (default: the Dockerfile's folder).")
-@click.option("--kind", type=click.Choice(["batch", "interactive"]), help="Kind of application, if not detected.")
-@click.option("--no-color", is_flag=True, help="Plain text even on a terminal (also: NO_COLOR).")
-@click.option("-q", "--quiet", is_flag=True, help="Only the findings, one line each.")
+@_KIND
+@_NO_COLOR
+@_QUIET
 @click.option("--list-rules", "list_rules_flag", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", help="Explain a rule (id or slug) and exit.")
 @click.option("--since", metavar="GIT_REF",
@@ -54,18 +70,15 @@ def _profile(name_or_path: str):  # type: ignore[no-untyped-def]
               help="Lint files in this many processes (used from 4 files on).")
 @click.option("--build", is_flag=True, help="Then build the image and test it (CHL8xx); needs docker or podman.")
 @click.option("--force-build", is_flag=True, help="Build even when the static phase found errors.")
-@click.option("--engine", type=click.Choice(["docker", "podman", "podman-remote"]),
-              help="Container engine (default: docker, then podman).")
+@_ENGINE
 @click.option("--platform", "platform", metavar="NAME|FILE",
               help="The platform profile: chaimeleon, eucaim, or a profile file (default: detected).")
 @click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="Passed to the engine's build.")
 @click.option("--target", metavar="STAGE", help="Build this stage.")
 @click.option("--matrix", "matrix", multiple=True, metavar="KEY=V1,V2",
               help="With --build: build every combination of these build-arg values as its own variant (repeatable).")
-@click.option("--smoke-args", metavar="ARGS",
-              help="Arguments jobman would pass after `--`; {dataset} and {output} expand to container paths; `-- K=V ...` sets environment variables instead.")
-@click.option("--smoke-timeout", type=click.FloatRange(min=1), default=300, show_default=True, metavar="SECONDS",
-              help="Time limit of the smoke run and of waiting for services.")
+@_SMOKE_ARGS
+@_SMOKE_TIMEOUT
 @click.option("--keep-image", is_flag=True, help="Keep the built image (it is removed by default).")
 @click.option("-v", "--verbose", is_flag=True, help="Show the full build log.")
 @click.version_option(__version__, prog_name="chaimeleon-lint")
@@ -81,7 +94,8 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
     PATHS are Dockerfiles, directories to search for them, or - for standard input.
     `chaimeleon-lint init [--kind batch|interactive] DIR` writes a new compliant application.
     `chaimeleon-lint review REQUEST [--build]` reviews a request to the Application Catalogue.
-    `chaimeleon-lint prune` removes what runs killed by SIGKILL left in the engine.
+    `chaimeleon-lint image REF...` audits built images; `chaimeleon-lint prune` removes what runs
+    killed by SIGKILL left in the engine.
     Exit codes: 0 no findings at or above the threshold, 1 findings, 2 usage, config or input error,
     3 internal error (the file it failed on is named; the others are still reported),
     130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP (after removing what the run made).
@@ -157,10 +171,9 @@ def init(kind: str, platform: str | None, directory: Path) -> None:
               help="A checkout of the request's repository (default: clone its URL into a temporary folder).")
 @click.option("--format", "fmt", type=click.Choice(("markdown", "json", "sarif", "text")), default="markdown",
               show_default=True, help="markdown: the comment to post on the request.")
-@click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH",
-              help="Also write this format to a file, from the same run (repeatable).")
-@click.option("--select", multiple=True, metavar="RULES", help="Only these rules (ids or slugs, comma-separated).")
-@click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (ids or slugs, comma-separated).")
+@_OUTPUT
+@_SELECT
+@_IGNORE
 @click.option("--failure-threshold", type=click.Choice(["error", "warning", "info", "none"]), default="error",
               show_default=True, help="Lowest severity that makes the verdict \"changes needed\" (exit 1).")
 @click.option("--platform", "platform", metavar="NAME|FILE", help="The platform profile (default: detected).")
@@ -168,12 +181,10 @@ def init(kind: str, platform: str | None, directory: Path) -> None:
               help="The catalogue's current version of the image: an update must be higher (CHL112).")
 @click.option("--build", is_flag=True, help="Build the image and run the request's usage example (CHL8xx).")
 @click.option("--force-build", is_flag=True, help="Build even when the static phase found errors.")
-@click.option("--engine", type=click.Choice(["docker", "podman", "podman-remote"]),
-              help="Container engine (default: docker, then podman).")
+@_ENGINE
 @click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="Passed to the engine's build.")
 @click.option("--smoke-args", metavar="ARGS", help="Instead of the arguments of the request's usage example.")
-@click.option("--smoke-timeout", type=click.FloatRange(min=1), default=300, show_default=True, metavar="SECONDS",
-              help="Time limit of the smoke run and of waiting for services.")
+@_SMOKE_TIMEOUT
 @click.option("--keep-image", is_flag=True, help="Keep the built image (it is removed by default).")
 @click.option("-v", "--verbose", is_flag=True, help="Show the full build log.")
 def review(request: str, checkout: Path | None, fmt: str, outputs: tuple[str, ...], select: tuple[str, ...],
@@ -205,8 +216,7 @@ def review(request: str, checkout: Path | None, fmt: str, outputs: tuple[str, ..
 
 @click.command("prune", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
-@click.option("--engine", type=click.Choice(["docker", "podman", "podman-remote"]),
-              help="Container engine (default: docker, then podman).")
+@_ENGINE
 def prune(dry_run: bool, engine: str | None) -> None:
     """Remove the containers and images that earlier runs left in the engine when they were killed
     before their clean-up (SIGKILL, a machine gone down). A run still going keeps its own; images
@@ -226,7 +236,45 @@ def prune(dry_run: bool, engine: str | None) -> None:
         click.echo(f"nothing left by earlier runs in {found.name}")
 
 
-COMMANDS = {"init": init, "review": review, "prune": prune}
+@click.command("image", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("references", nargs=-1, required=True, metavar="REF...")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Output format.")
+@_OUTPUT
+@_SELECT
+@_IGNORE
+@click.option("--failure-threshold", type=click.Choice(["error", "warning", "info", "none"]),
+              help="Lowest severity that makes the exit code 1 (default: warning).")
+@_KIND
+@click.option("--platform", "platform", metavar="NAME|FILE", help="The platform profile (default: detected).")
+@_ENGINE
+@_SMOKE_ARGS
+@_SMOKE_TIMEOUT
+@_NO_COLOR
+@_QUIET
+@click.option("-v", "--verbose", is_flag=True, help="Print the Dockerfile rebuilt from each image, and the runs live.")
+def image(references: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tuple[str, ...],
+          ignore: tuple[str, ...], failure_threshold: str | None, kind: str | None, platform: str | None,
+          engine: str | None, smoke_args: str | None, smoke_timeout: float, no_color: bool, quiet: bool,
+          verbose: bool) -> None:
+    """Audit images that exist in the engine (pulled when it can): the build phase's tests, and the
+    rules that an image's history and configuration can answer, for an application whose
+    Dockerfile you do not have. Exit codes as for linting."""
+    from chaimeleon_lint import catalogue
+    from chaimeleon_lint.audit import AuditSettings, audit
+    from chaimeleon_lint.runner import BuildRequest, Settings
+
+    unknown = catalogue.load().unknown(_names(select) + _names(ignore))
+    if unknown:
+        fail(f"unknown rule(s): {', '.join(unknown)}; see --list-rules")
+        sys.exit(EXIT_ERROR)
+    request = BuildRequest(engine, (), None, smoke_args, smoke_timeout, False, verbose, True)
+    settings = Settings(fmt=fmt, select=tuple(_names(select)), ignore=tuple(_names(ignore)),
+                        threshold=failure_threshold, kind=kind, no_color=no_color, quiet=quiet, build=request,
+                        outputs=tuple(_outputs(outputs)), platform=platform)
+    sys.exit(audit(AuditSettings(references, settings)))
+
+
+COMMANDS = {"init": init, "review": review, "prune": prune, "image": image}
 
 
 def entry() -> None:

@@ -129,6 +129,34 @@ def _phase(engine: Engine, dockerfile_path: Path, context: Path, dockerfile: Doc
     outcome.built = True
     for alias in options.aliases:  # before any test: a failing test must not strand the children
         engine.run(["tag", tag, alias], timeout=60)
+    _test(engine, tag, dockerfile, kind, options, progress, session, tmp, outcome)
+
+
+def audit_image(engine: Engine, reference: str, dockerfile: Dockerfile, kind: str, options: BuildOptions,
+                progress: Progress) -> Outcome:
+    """The tests of the build phase on an image that exists in the engine; the image stays, the
+    containers and temporary files go (also on a signal)."""
+    session = uuid.uuid4().hex[:12]
+    outcome = Outcome(built=True)
+    tmp = Path(tempfile.mkdtemp(prefix="chaimeleon-lint-"))
+    interrupted: Interrupted | None = None
+    try:
+        _test(engine, reference, dockerfile, kind, options, progress, session, tmp, outcome)
+    except Interrupted as exc:
+        interrupted = exc
+        raise
+    finally:
+        with deferred():
+            cleaned = _remove_containers(engine, session)
+            shutil.rmtree(tmp, ignore_errors=True)
+        if interrupted is not None:
+            interrupted.cleaned += [cleaned, "temporary files deleted"]
+    return outcome
+
+
+def _test(engine: Engine, tag: str, dockerfile: Dockerfile, kind: str, options: BuildOptions, progress: Progress,
+          session: str, tmp: Path, outcome: Outcome) -> None:
+    """Inspect, probe, measure and run an image (CHL802–CHL809)."""
     inspected = engine.run(["image", "inspect", tag], timeout=60)
     config = json.loads(inspected.stdout)[0] if inspected.returncode == 0 else {}
     image_config = config.get("Config") or {}
