@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from chaimeleon_lint.catalogue import Catalogue
     from chaimeleon_lint.chain import Chains
     from chaimeleon_lint.linter import Result
-    from chaimeleon_lint.runner import BuildRequest, _Job
+    from chaimeleon_lint.runner import BuildRequest, Job
     from chaimeleon_lint.source.text import Source
 
 
@@ -40,7 +40,7 @@ class Row(NamedTuple):
     seconds: float
 
 
-def build_all(jobs: list[_Job], done: Mapping[int, tuple[Result, Source]], chains: Chains, request: BuildRequest,
+def build_all(jobs: list[Job], done: Mapping[int, tuple[Result, Source]], chains: Chains, request: BuildRequest,
               cat: Catalogue, selected: set[int] | None = None, variant: str = "") -> tuple[dict[int, Result], list[Row]]:
     """Each job's result with its build phase, in chain order; `selected` (from --since) limits the
     builds to those jobs, everything built on them, and the parents they need."""
@@ -112,7 +112,7 @@ def _released(engine: Engine, held: dict[int, tuple[str, tuple[str, ...]]], requ
     return tags
 
 
-def _one(engine: Engine, result: Result, request: BuildRequest, job: _Job, source: Source, cat: Catalogue,
+def _one(engine: Engine, result: Result, request: BuildRequest, job: Job, source: Source, cat: Catalogue,
          aliases: tuple[str, ...]):  # type: ignore[no-untyped-def]
     """One image's build phase, unless the static phase found errors (or --force-build): the result,
     and the phase's outcome (None when it did not run)."""
@@ -153,7 +153,7 @@ def _row(shown: str, variant: str, result: Result, outcome, seconds: float) -> R
     return Row(shown, variant, "built", outcome.size, verdict, seconds)
 
 
-def _plan(jobs: list[_Job], chains: Chains, order: list[int], variant: str) -> None:
+def _plan(jobs: list[Job], chains: Chains, order: list[int], variant: str) -> None:
     say = _stderr()
     say(f"build plan{f' ({variant})' if variant else ''}: {len(order)} image(s), parents first")
     for step, n in enumerate(order, 1):

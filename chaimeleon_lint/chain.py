@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from chaimeleon_lint.model.siblings import SiblingBase, repository_name
 
 if TYPE_CHECKING:
-    from chaimeleon_lint.runner import _Job
+    from chaimeleon_lint.runner import Job
 
 _FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)", re.I | re.M)
 _NAME = re.compile(r"""\bname\s*=\s*["']?([A-Za-z0-9][\w.-]*)""")
@@ -62,11 +62,11 @@ class Chains(NamedTuple):
         return found
 
 
-def _mapped(job: _Job) -> dict[str, Path]:
+def _mapped(job: Job) -> dict[str, Path]:
     return {name.lower(): target.resolve() for name, target in job.cfg.sibling_images}
 
 
-def _candidates(jobs: Sequence[_Job]) -> set[int]:
+def _candidates(jobs: Sequence[Job]) -> set[int]:
     """Jobs whose raw FROM names another job's raw name label (or a mapped sibling): the only ones
     worth simulating for links."""
     names: dict[str, set[int]] = {}
@@ -86,7 +86,7 @@ def _candidates(jobs: Sequence[_Job]) -> set[int]:
     return found
 
 
-def link(jobs: Sequence[_Job]) -> tuple[list[_Job], Chains]:
+def link(jobs: Sequence[Job]) -> tuple[list[Job], Chains]:
     """The jobs with each child's options naming its sibling parents' simulated images, and the chains."""
     from chaimeleon_lint.linter import model
 
@@ -103,6 +103,7 @@ def link(jobs: Sequence[_Job]) -> tuple[list[_Job], Chains]:
     paths = {jobs[n].path.resolve(): n for n in candidates if jobs[n].path is not None}  # type: ignore[union-attr]
     parents: dict[int, list[int]] = {}
     references: dict[int, dict[int, list[str]]] = {}
+    names: dict[tuple[int, int], str] = {}  # (child, parent) → the repository name the child's FROM gives it
     for n, image in images.items():
         mapped = _mapped(jobs[n])
         for stage in image.stages:
@@ -114,6 +115,7 @@ def link(jobs: Sequence[_Job]) -> tuple[list[_Job], Chains]:
                 continue
             if parent not in parents.setdefault(n, []):
                 parents[n].append(parent)
+                names[(n, parent)] = repository
             if stage.base.known:
                 references.setdefault(n, {}).setdefault(parent, []).append(stage.base.text)
     order, cyclic = _ordered(everyone, parents)
@@ -123,33 +125,25 @@ def link(jobs: Sequence[_Job]) -> tuple[list[_Job], Chains]:
         parents.pop(n, None)
         references.pop(n, None)
     linked = list(jobs)
-    for n in order:
-        if n not in parents:
-            continue
-        siblings = {}
-        for parent in parents[n]:
+    bases: dict[int, SiblingBase] = {}
+
+    def base(parent: int) -> SiblingBase:
+        """The parent's final stage, simulated on its own parents (earlier in the order)."""
+        if parent not in bases:
             job = linked[parent]
             image = model(job.source, job.ctx, job.options, job.path)[2]
-            stage = image.final
-            key = next((repository_name(s.base.text) for s in images[n].stages
-                        if s.base_stage is None and s.base.text and _names(s.base.text, parent, by_name, paths,
-                                                                           _mapped(jobs[n]))), None)
-            if key is not None:
-                siblings[key] = SiblingBase(job.shown, stage, image.platform.name if image.platform else None)
-        linked[n] = job_with_siblings(linked[n], siblings)
+            bases[parent] = SiblingBase(job.shown, image.final, image.platform.name if image.platform else None)
+        return bases[parent]
+
+    for n in order:
+        if n in parents:
+            linked[n] = job_with_siblings(linked[n], {names[(n, p)]: base(p) for p in parents[n]})
     return linked, Chains(tuple(order), {c: tuple(p) for c, p in parents.items()},
                           {c: {p: tuple(dict.fromkeys(r)) for p, r in refs.items()} for c, refs in references.items()},
                           notes)
 
 
-def _names(reference: str, parent: int, by_name: dict[str, int], paths: dict[Path, int],
-           mapped: dict[str, Path]) -> bool:
-    """The FROM reference names that parent job."""
-    repository = repository_name(reference)
-    return (paths.get(mapped[repository]) if repository in mapped else by_name.get(repository)) == parent
-
-
-def job_with_siblings(job: _Job, siblings: dict[str, SiblingBase]) -> _Job:
+def job_with_siblings(job: Job, siblings: dict[str, SiblingBase]) -> Job:
     return job._replace(options=dataclasses.replace(job.options, siblings=siblings))
 
 

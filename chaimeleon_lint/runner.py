@@ -69,7 +69,7 @@ class BuildRequest(NamedTuple):
     force: bool
 
 
-class _Job(NamedTuple):
+class Job(NamedTuple):
     """One Dockerfile, read and decoded, with the options its configuration gives."""
 
     shown: str
@@ -123,7 +123,7 @@ def read_input(shown: str, path: Path | None) -> bytes:
         raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
 
 
-def _lint_job(job: _Job, fixing: bool) -> tuple[str, Result]:
+def _lint_job(job: Job, fixing: bool) -> tuple[str, Result]:
     """The pure part, run in worker processes with --jobs: lint (and fix in memory) one file."""
     from chaimeleon_lint import catalogue
     from chaimeleon_lint.checks import collect
@@ -141,7 +141,7 @@ class _Failed(NamedTuple):
     reason: str
 
 
-def _guarded_job(job: _Job, fixing: bool) -> tuple[str, Result] | _Failed:
+def _guarded_job(job: Job, fixing: bool) -> tuple[str, Result] | _Failed:
     """`_lint_job`, with an exception turned into a report naming where it was raised."""
     try:
         return _lint_job(job, fixing)
@@ -156,7 +156,7 @@ PARALLEL_FROM = 4
 """Fewer files than this are linted in this process: starting workers would cost more than it saves."""
 
 
-def _lint_all(jobs: list[_Job], fixing: bool, workers: int) -> list[tuple[str, Result] | _Failed]:
+def _lint_all(jobs: list[Job], fixing: bool, workers: int) -> list[tuple[str, Result] | _Failed]:
     if workers <= 1 or len(jobs) < PARALLEL_FROM:
         return [_guarded_job(job, fixing) for job in jobs]
     import multiprocessing
@@ -177,7 +177,7 @@ def _lint_all(jobs: list[_Job], fixing: bool, workers: int) -> list[tuple[str, R
     return done
 
 
-def _isolated(job: _Job, fixing: bool, context: object) -> tuple[str, Result] | _Failed:
+def _isolated(job: Job, fixing: bool, context: object) -> tuple[str, Result] | _Failed:
     """One file in a process of its own, so that a file which kills its process is the one named."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -299,7 +299,7 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
     except config.ConfigError as exc:
         raise UsageError(str(exc)) from None
     request, fixing = settings.build, settings.fixing
-    jobs: list[_Job] = []
+    jobs: list[Job] = []
     for shown, path in targets:
         try:
             data = read_input(shown, path)
@@ -334,7 +334,7 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
         )
         context_dir = settings.context_dir
         ctx = context_dir if context_dir is not None else (path.parent if path is not None else None)
-        jobs.append(_Job(shown, path, data, source, cfg, options, ctx))
+        jobs.append(Job(shown, path, data, source, cfg, options, ctx))
 
     from chaimeleon_lint.chain import link
 
