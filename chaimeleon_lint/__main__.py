@@ -1,3 +1,3 @@
-from chaimeleon_lint.cli import entry
+from chaimeleon_lint.entry import entry
 
 entry()

@@ -152,3 +152,25 @@ def test_a_file_the_linter_fails_on_is_named_and_the_others_are_reported(
     assert "Traceback" not in result.output
     linted = [f["path"] for f in json.loads(result.stdout)["files"]]
     assert linted == [name for name in names if name != "c/Dockerfile"]
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_file_names_alone_take_the_fast_path_with_the_same_report(name: str) -> None:
+    """`chaimeleon-lint FILES` (how pre-commit calls it) skips the option parser, and says exactly
+    what the parser's path says (`--jobs 0` is its default, through click)."""
+    fast = run(".", cwd=ROOT / "examples" / name)
+    parsed = run("--jobs", "0", ".", cwd=ROOT / "examples" / name)
+    assert (fast.returncode, fast.stdout, fast.stderr) == (parsed.returncode, parsed.stdout, parsed.stderr)
+
+
+def test_the_fast_path_does_not_load_click() -> None:
+    from chaimeleon_lint import cli, entry
+
+    assert set(cli.COMMANDS) == entry.SUBCOMMANDS
+    code = ("import sys\nfrom chaimeleon_lint.entry import entry\nsys.argv = ['chaimeleon-lint', 'Dockerfile']\n"
+            "try:\n    entry()\nexcept SystemExit as exc:\n    print(exc.code, 'click' in sys.modules)\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT / "examples" / "batch-app", capture_output=True,
+                          text=True, timeout=60)
+    assert proc.stdout.splitlines()[-1] == "0 False"
+    assert entry.plain(["Dockerfile", "-"]) and not entry.plain(["review", "x"]) and not entry.plain(["-q", "x"])
+    assert not entry.plain([])
