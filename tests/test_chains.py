@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from chaimeleon_lint.build.engine import detect
+from chaimeleon_lint.build.engine import Engine, detect
 
 ENGINE = detect()
+ENGINES = [e for e in (detect("docker"), detect("podman")) if e is not None]  # every one that answers
 needs_engine = pytest.mark.skipif(ENGINE is None, reason="no container engine answers (bash .ci/engine starts one)")
 
 AUTHORIZATION = ("This Dockerfile is intended to build a container image that will be publicly accessible in the "
@@ -70,9 +71,10 @@ def summary_rows(stderr: str) -> list[list[str]]:
     return [[cell.strip() for cell in line.split("  ") if cell.strip()] for line in lines[start + 2:] if line.strip()]
 
 
-def leftovers() -> list[str]:
-    assert ENGINE is not None
-    images = ENGINE.run(["images", "--format", "{{.Repository}}:{{.Tag}}"], timeout=60).stdout.split()
+def leftovers(engine: Engine | None = None) -> list[str]:
+    engine = engine or ENGINE
+    assert engine is not None
+    images = engine.run(["images", "--format", "{{.Repository}}:{{.Tag}}"], timeout=60).stdout.split()
     return [i for i in images if "registry.invalid" in i or "chaimeleon-lint/" in i and not i.endswith(":kept")
             and "bookworm" not in i]
 
@@ -120,8 +122,9 @@ def test_a_cycle_links_nothing_and_says_so(tmp_path: Path) -> None:
 # -- with the engine -------------------------------------------------------------------------------
 
 @needs_engine
-def test_chain_builds_parents_first_on_the_images_just_built(tmp_path: Path) -> None:
-    proc = lint(write_chain(tmp_path), "--build")
+@pytest.mark.parametrize("engine", ENGINES, ids=[e.name for e in ENGINES])
+def test_chain_builds_parents_first_on_the_images_just_built(tmp_path: Path, engine: Engine) -> None:
+    proc = lint(write_chain(tmp_path), "--build", "--engine", engine.name)
     assert proc.returncode == 0, proc.stderr
     plan = proc.stderr.index("build plan: 3 image(s), parents first")
     assert proc.stderr.index("1. base/Dockerfile") > plan
@@ -132,7 +135,7 @@ def test_chain_builds_parents_first_on_the_images_just_built(tmp_path: Path) -> 
                                                   ("mid/Dockerfile", "built", "passed"),
                                                   ("top/Dockerfile", "built", "passed")]
     assert rules(proc) == {}
-    assert leftovers() == []
+    assert leftovers(engine) == []
 
 
 @needs_engine
