@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from chaimeleon_lint.source.text import Source
 
 
+_UNCHANGED = "not built: neither it nor an image it is built on changed since the ref"
+
+
 class NoEngine(Exception):
     """--build was asked for and no engine answers."""
 
@@ -65,8 +68,7 @@ def build_all(jobs: list[Job], done: Mapping[int, tuple[Result, Source]], chains
         for n in (n for n in chains.order if n in done):
             job, (result, source) = jobs[n], done[n]
             if n not in wanted:
-                results[n] = with_hits(result, [], ["not built: nothing changed since the ref, above or below it"],
-                                       job.options, cat)
+                results[n] = with_hits(result, [], [_UNCHANGED], job.options, cat)
                 continue
             blocked = next((p for p in chains.parents.get(n, ()) if p in stopped), None)
             if blocked is not None:
