@@ -96,6 +96,21 @@ def test_request_fixture_gives_exactly_its_findings(tmp_path: Path, name: str, e
     assert code == (1 if any(catalogue.load().rules[r].severity.label == "error" for r in expected) else 0), output
 
 
+def test_what_the_author_switched_off_is_told_to_the_reviewer(tmp_path: Path) -> None:
+    files = {f"app/{p.name}": p.read_text() for p in APP.iterdir() if p.name not in ("expected.json", "LICENSE")}
+    files["app/Dockerfile"] = files["app/Dockerfile"].replace(
+        "RUN pip3 install", "# chaimeleon-lint: ignore=pip-no-cache-dir\nRUN pip3 install")
+    files[".chaimeleon-lint.toml"] = 'ignore = ["CHL104"]\n[severity]\nCHL502 = "info"\n'
+    files["LICENSE"] = (APP / "LICENSE").read_text()
+    repository(tmp_path / "checkout", files)
+    shutil.copy(REQUESTS / "accept.md", tmp_path / "request.md")
+    code, output = run_review("request.md", "--checkout", "checkout", "--format", "text", cwd=tmp_path)
+    assert code == 0
+    assert "request.md: note: the repository's checkout/.chaimeleon-lint.toml ignores CHL104: not checked" in output
+    assert "the repository's checkout/.chaimeleon-lint.toml sets CHL502 to info" in output
+    assert "checkout/app/Dockerfile switches off CHL501 at line 13" in output
+
+
 def test_template_text_left_is_named_in_notes(tmp_path: Path) -> None:
     code, output = run_review(str(REQUESTS / "template-left.md"), "--format", "text")
     assert code == 1

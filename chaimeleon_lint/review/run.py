@@ -156,6 +156,7 @@ def _review(request: Request, text: str, settings: ReviewSettings, chosen, tmp: 
             relabelled = _relabel(result, checkout.root if checkout is not None and checkout.cloned else None)
             results.append(relabelled)
             sources[relabelled.path] = done.sources.get(result.path, [])
+            notes += _switched_off(relabelled, dockerfile, checkout)
         if results and results[0].platform is not None:
             profile = results[0].platform
 
@@ -175,6 +176,32 @@ def _review(request: Request, text: str, settings: ReviewSettings, chosen, tmp: 
         else EXIT_OK
     exit_code = status if status in (EXIT_ERROR, EXIT_INTERNAL) else max(status, worst)
     return Review(request, subject, [request_result, *results], sources, smoke, in_repository, tuple(notes), exit_code)
+
+
+def _switched_off(result, dockerfile: Path, checkout) -> list[str]:  # type: ignore[no-untyped-def]
+    """What the author turned off, by configuration or pragma: the review honours it, as the
+    author's CI does, and the reviewer should know."""
+    from chaimeleon_lint import config
+
+    said: list[str] = []
+    found = config.find(dockerfile.parent)
+    if found is not None:
+        try:
+            cfg = config.load(found)
+        except config.ConfigError:
+            cfg = None  # the lint has said why already
+        shown = _shown(found, checkout)
+        if cfg is not None and cfg.ignore:
+            said.append(f"the repository's {shown} ignores {', '.join(cfg.ignore)}: not checked")
+        if cfg is not None and cfg.severity:
+            said.append(f"the repository's {shown} sets " +
+                        ", ".join(f"{rule} to {severity.label}" for rule, severity in cfg.severity))
+    if result.suppressed.file:
+        said.append(f"{result.path} switches off {', '.join(sorted(result.suppressed.file))} for the whole file")
+    for start, _, rules in result.suppressed.spans:
+        if rules:
+            said.append(f"{result.path} switches off {', '.join(sorted(rules))} at line {start}")
+    return said
 
 
 def _license_notes(subject: Subject) -> list[str]:
