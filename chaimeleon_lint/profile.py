@@ -32,6 +32,7 @@ class KnownBase(NamedTuple):
     pattern: str
     provides: frozenset[str]
     env: tuple[tuple[str, str], ...] = ()
+    entrypoint: tuple[str, ...] = ()  # the exec-form ENTRYPOINT the base image starts with
 
 
 class Profile(NamedTuple):
@@ -116,8 +117,8 @@ def load(name_or_path: str) -> Profile:
         gid=data["gid"], home=data["home"].rstrip("/"), mount_names=tuple(data["mount-dirs"]),
         authorization=data["authorization"], images_repository=data["images-repository"],
         pypi_mirror=data["pypi-mirror"], dataset_url=data.get("dataset-url", ""),
-        bases=tuple(KnownBase(b["pattern"], frozenset(b["provides"]), tuple(sorted(b.get("env", {}).items())))
-                    for b in data["base"]),
+        bases=tuple(KnownBase(b["pattern"], frozenset(b["provides"]), tuple(sorted(b.get("env", {}).items())),
+                              tuple(b.get("entrypoint", ()))) for b in data["base"]),
     )
 
 

@@ -243,3 +243,21 @@ def test_no_platform_literal_in_code() -> None:
             if _LITERALS.search(line) and not line.startswith("DEFAULT = "):  # the default profile's name
                 found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert found == []
+
+
+@pytest.mark.parametrize(("base", "script"), [
+    ("chaimeleon-library-batch/ubuntu-python:0.3", "/home/chaimeleon/.init/run.sh"),
+    ("chaimeleon-library/ubuntu-python-tensorflow-desktop:0.3", "/home/chaimeleon/.init/startup.sh"),
+    ("chaimeleon-library/ubuntu-python-tensorflow-desktop-jupyter:0.3", "/home/chaimeleon/.init/startup_jupyter.sh"),
+])
+def test_a_known_base_s_entrypoint_is_the_image_s(tmp_path: Path, base: str, script: str) -> None:
+    """workstation-images: a child of ubuntu-python starts with the base's run.sh, so it has an
+    ENTRYPOINT (no CHL601); what that script does is the base's, not in the context (CHL403)."""
+    (tmp_path / "Dockerfile").write_text(f'FROM harbor.chaimeleon-eu.i3m.upv.es/{base}\nLABEL name="t" version="1"\n')
+    findings = json.loads(_run("--format", "json", "Dockerfile", cwd=tmp_path).stdout)["findings"]
+    assert "CHL601" not in {f["rule"] for f in findings}
+    [missing] = [f for f in findings if f["rule"] == "CHL403"]
+    assert missing["line"] == 1 and script in missing["message"]
+    (tmp_path / "Dockerfile").write_text((tmp_path / "Dockerfile").read_text() + 'ENTRYPOINT ["python3", "-V"]\n')
+    findings = json.loads(_run("--format", "json", "Dockerfile", cwd=tmp_path).stdout)["findings"]
+    assert not {"CHL601", "CHL403"} & {f["rule"] for f in findings}

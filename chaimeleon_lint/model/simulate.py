@@ -401,6 +401,10 @@ def _provide_platform(state: StageState, profile: Profile, provides: frozenset[s
         state.capabilities[capability] = None
     for base in bases:
         state.env.update((key, Value(value)) for key, value in base.env)
+    entrypoint = next((b.entrypoint for b in reversed(bases) if b.entrypoint), None)
+    if entrypoint:  # the image starts with it unless the Dockerfile sets its own
+        text = "[" + ", ".join(f'"{word}"' for word in entrypoint) + "]"
+        state.entrypoint = Launch(entrypoint, text, (), state.from_line, state.from_end_line or state.from_line)
 
 
 def simulate(dockerfile: Dockerfile, context: Context | None, profiles: Sequence[Profile] = (),
