@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -42,7 +41,7 @@ class RuleSpec(NamedTuple):
     variants: dict[str, Variant]
     examples: tuple[Example, ...]
 
-    def render(self, variant: str | None, params: dict[str, object],
+    def render(self, variant: str | None, params: Mapping[str, object],
                words: Callable[[str], str] | None = None) -> tuple[Severity, str]:
         """Severity and message for one hit; a variant overrides both. `words` puts the template (not
         the values found in the Dockerfile) in the platform's words."""
@@ -75,10 +74,12 @@ class Records(Mapping[str, RuleSpec]):
         return len(self._files)
 
 
-@dataclass(frozen=True)  # no slots: the cached properties below need an instance __dict__
 class Catalogue:
-    directory: Path
-    rules: Records
+    """The records, and the lookups by slug and group that some runs need (computed on first use)."""
+
+    def __init__(self, directory: Path, rules: Records) -> None:
+        self.directory = directory
+        self.rules = rules
 
     @functools.cached_property
     def by_slug(self) -> dict[str, str]:

@@ -13,7 +13,6 @@ raw text comes first, so a folder of unrelated Dockerfiles costs nothing more.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -144,7 +143,7 @@ def link(jobs: Sequence[Job]) -> tuple[list[Job], Chains]:
 
 
 def job_with_siblings(job: Job, siblings: dict[str, SiblingBase]) -> Job:
-    return job._replace(options=dataclasses.replace(job.options, siblings=siblings))
+    return job._replace(options=job.options._replace(siblings=siblings))
 
 
 def _ordered(jobs: tuple[int, ...], parents: dict[int, list[int]]) -> tuple[list[int], set[int]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 
@@ -52,15 +52,14 @@ class Edit(NamedTuple):
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """A check's raw result: where (None = the whole image), which message variant, message params.
 
     `subject` is the model object the hit is about (an Install, say) when an autofix needs it.
     """
 
     span: Span | None
-    params: dict[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = {}  # never changed: the default is shared (a mappingproxy would not pickle)
     variant: str | None = None
     path: str | None = None  # a context file, when the finding is not about the Dockerfile
     via: tuple[tuple[str | None, int], ...] = ()  # how start-up reaches it: (context file or None, line)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -23,19 +22,18 @@ from chaimeleon_lint.source.text import Source
 SYNTAX_RULE = "CHL901"
 
 
-@dataclass(frozen=True, slots=True)
-class Options:
+class Options(NamedTuple):
     """What the user chose; names may be ids or slugs until `resolve` checks them."""
 
     select: frozenset[str] = frozenset()
     ignore: frozenset[str] = frozenset()
-    severity: Mapping[str, Severity] = field(default_factory=dict)
+    severity: Mapping[str, Severity] = {}  # never changed: the defaults are shared, and must pickle
     known_base_images: tuple[str, ...] = ()  # the configuration's, instead of the profile's own
     kind: str | None = None
     build_args: Mapping[str, str] | None = None  # with --build: exactly what the engine gets
     platform: Profile | None = None  # chosen by --platform or the configuration; None: detected
     platform_from: str = "--platform"  # where the choice was made
-    siblings: Mapping[str, SiblingBase] = field(default_factory=dict)  # images of the run it may be built FROM
+    siblings: Mapping[str, SiblingBase] = {}  # images of the run it may be built FROM
 
 
 class Suppressed(NamedTuple):

@@ -6,7 +6,6 @@ import fnmatch
 import os
 import re
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from chaimeleon_lint.files import read_regular
@@ -58,14 +57,17 @@ def _ignore_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + "(/.*)?$")
 
 
-@dataclass(frozen=True)
 class Context:
     """The build context directory; every read is bounded and never raises."""
 
-    root: Path
-    ignore: tuple[tuple[bool, re.Pattern[str]], ...] = ()
-    problems: tuple[str, ...] = ()
-    _cache: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    __slots__ = ("root", "ignore", "problems", "_cache")
+
+    def __init__(self, root: Path, ignore: tuple[tuple[bool, re.Pattern[str]], ...] = (),
+                 problems: tuple[str, ...] = ()) -> None:
+        self.root = root
+        self.ignore = ignore  # (negated, pattern) for each .dockerignore line, in order
+        self.problems = problems
+        self._cache: dict[str, str | None] = {}
 
     @classmethod
     def open(cls, root: Path, dockerfile: Path | None = None) -> "Context":

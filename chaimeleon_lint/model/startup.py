@@ -15,7 +15,6 @@ import re
 import shlex
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from chaimeleon_lint.model.effects.common import absolute, getopt, under, unwrap
@@ -82,16 +81,16 @@ def _runtime_context(stage: Stage) -> ShellContext:
     return ShellContext(scope, stage.home(), stage.shell[0].endswith("bash"), name)
 
 
-@dataclass
 class _Walk:
     """One breadth-first walk over the files start-up runs; lives for one `startup` call."""
 
-    stage: Stage
-    ctx: ShellContext
-    scripts: list[Script] = field(default_factory=list)
-    seen: set[tuple[str, str]] = field(default_factory=set)
-    supervised: bool = False
-    missing: Missing | None = None
+    def __init__(self, stage: Stage, ctx: ShellContext) -> None:
+        self.stage = stage
+        self.ctx = ctx
+        self.scripts: list[Script] = []
+        self.seen: set[tuple[str, str]] = set()
+        self.supervised = False
+        self.missing: Missing | None = None
 
     def follow(self, targets: list[_Target]) -> None:
         stage = self.stage

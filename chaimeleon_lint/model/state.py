@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import posixpath
 import re
-from dataclasses import dataclass, field
 
 from chaimeleon_lint.model.context import Context
 from chaimeleon_lint.model.effects.common import absolute, under
@@ -27,45 +26,52 @@ _PIP_CONFS = ("/etc/pip.conf", "/etc/xdg/pip/pip.conf")
 _PIP_INDEX = re.compile(r"^\s*index[-_]url\s*[=:]\s*(\S+)", re.M)
 
 
-@dataclass
 class StageState:
-    index: int
-    name: str | None
-    base: Value
-    from_line: int
-    base_stage: int | None
-    known_base: bool
-    context: Context | None
-    accounts: list[Account] = field(default_factory=list)
-    group_ids: dict[str, int | None] = field(default_factory=lambda: {"root": 0})
-    user: UserState = ROOT
-    workdir: str | None = "/"
-    workdir_line: int | None = None
-    env: dict[str, Value] = field(default_factory=dict)
-    args: dict[str, Value] = field(default_factory=dict)
-    labels: dict[str, Label] = field(default_factory=dict)
-    shell: tuple[str, ...] = ("/bin/sh", "-c")
-    entrypoint: Launch | None = None
-    cmd: Launch | None = None
-    cmd_inherited: bool = False
-    nodes: dict[str, Node] = field(default_factory=dict)
-    trees: list[TreeCopy | TreeChange] = field(default_factory=list)
-    runs: list[Run] = field(default_factory=list)
-    installs: list[Install] = field(default_factory=list)
-    writes: list[Write] = field(default_factory=list)
-    sudo: list[SudoGrant] = field(default_factory=list)
-    passwords: list[Password] = field(default_factory=list)
-    capabilities: dict[str, int | None] = field(default_factory=dict)
-    exposes: list[tuple[int, int]] = field(default_factory=list)
-    apt_no_recommends: bool = False
-    pip_no_cache: bool = False
-    pip_index: str | None = None  # the index-url a pip configuration in the image names
-    removed: list[str] = field(default_factory=list)  # by the RUN being simulated
-    out_of_scope: list[OutOfScope] = field(default_factory=list)
-    from_end_line: int = 0
-    env_known: bool = False  # the base image's ENV is known, so a name in no scope is ""
-    has_base_dirs: bool = True  # the root base has the FHS directories (every image but scratch)
-    platform: str | None = None  # the profile whose known base image the stage is built on
+    """One stage's users, files, environment and records, changed instruction by instruction.
+
+    A plain class, not a dataclass: importing dataclasses costs more than linting a file.
+    """
+
+    def __init__(self, index: int, name: str | None, base: Value, from_line: int, base_stage: int | None,
+                 known_base: bool, context: Context | None, *, from_end_line: int = 0, env_known: bool = False,
+                 has_base_dirs: bool = True, platform: str | None = None) -> None:
+        self.index = index
+        self.name = name
+        self.base = base
+        self.from_line = from_line
+        self.from_end_line = from_end_line
+        self.base_stage = base_stage
+        self.known_base = known_base
+        self.context = context
+        self.env_known = env_known  # the base image's ENV is known, so a name in no scope is ""
+        self.has_base_dirs = has_base_dirs  # the root base has the FHS directories (every image but scratch)
+        self.platform = platform  # the profile whose known base image the stage is built on
+        self.accounts: list[Account] = []
+        self.group_ids: dict[str, int | None] = {"root": 0}
+        self.user: UserState = ROOT
+        self.workdir: str | None = "/"
+        self.workdir_line: int | None = None
+        self.env: dict[str, Value] = {}
+        self.args: dict[str, Value] = {}
+        self.labels: dict[str, Label] = {}
+        self.shell: tuple[str, ...] = ("/bin/sh", "-c")
+        self.entrypoint: Launch | None = None
+        self.cmd: Launch | None = None
+        self.cmd_inherited = False
+        self.nodes: dict[str, Node] = {}
+        self.trees: list[TreeCopy | TreeChange] = []
+        self.runs: list[Run] = []
+        self.installs: list[Install] = []
+        self.writes: list[Write] = []
+        self.sudo: list[SudoGrant] = []
+        self.passwords: list[Password] = []
+        self.capabilities: dict[str, int | None] = {}
+        self.exposes: list[tuple[int, int]] = []
+        self.apt_no_recommends = False
+        self.pip_no_cache = False
+        self.pip_index: str | None = None  # the index-url a pip configuration in the image names
+        self.removed: list[str] = []  # by the RUN being simulated
+        self.out_of_scope: list[OutOfScope] = []
 
     def child(self, index: int, name: str | None, base: Value, line: int, end_line: int) -> "StageState":
         """A stage built FROM this one: same file system, users and ENV; fresh ARGs and per-stage records."""
@@ -92,15 +98,20 @@ class StageState:
         def launch(found: Launch | None) -> Launch | None:
             return None if found is None else found._replace(commands=(), line=line, end_line=end_line)
 
-        return cls(
-            index, name, base, line, None, True, context, from_end_line=end_line, env_known=True,
-            has_base_dirs=True, platform=platform,
-            accounts=[a._replace(line=None) for a in parent.accounts], group_ids=dict(parent.group_ids),
-            user=parent.user._replace(line=None), workdir=parent.workdir or "/", env=dict(parent.env),
-            labels={key: label._replace(line=line) for key, label in parent.labels.items()}, shell=parent.shell,
-            entrypoint=launch(parent.entrypoint), cmd=launch(parent.cmd), cmd_inherited=True,
-            nodes={path: node._replace(line=None, origin=None) for path, node in parent.nodes.items()},
-            capabilities={capability: None for capability in parent.capabilities}, pip_index=parent.pip_index)
+        state = cls(index, name, base, line, None, True, context, from_end_line=end_line, env_known=True,
+                    has_base_dirs=True, platform=platform)
+        state.accounts = [a._replace(line=None) for a in parent.accounts]
+        state.group_ids = dict(parent.group_ids)
+        state.user = parent.user._replace(line=None)
+        state.workdir = parent.workdir or "/"
+        state.env = dict(parent.env)
+        state.labels = {key: label._replace(line=line) for key, label in parent.labels.items()}
+        state.shell = parent.shell
+        state.entrypoint, state.cmd, state.cmd_inherited = launch(parent.entrypoint), launch(parent.cmd), True
+        state.nodes = {path: node._replace(line=None, origin=None) for path, node in parent.nodes.items()}
+        state.capabilities = {capability: None for capability in parent.capabilities}
+        state.pip_index = parent.pip_index
+        return state
 
     def scope(self) -> dict[str, Value]:
         return {**self.args, **self.env}

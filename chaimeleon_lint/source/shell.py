@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -173,22 +172,24 @@ def echo_output(command: Command) -> Word | None:
     return None
 
 
-@dataclass
 class _Walker:
     """Walks one syntax tree; local state only (its scope and the commands found)."""
 
-    source: bytes
-    first_line: int
-    home: str | None
-    bash: bool
-    scope: Scope
-    depth: int
-    user: str | None
-    commands: list[Command] = field(default_factory=list)
-    conditions: tuple[Command, ...] = ()
-    function: str | None = None
-    level: int = 0  # how deeply the node being walked is nested
-    too_deep: int | None = None  # the first line where nesting passed MAX_NESTING
+    def __init__(self, source: bytes, first_line: int, home: str | None, bash: bool, scope: Scope, depth: int,
+                 user: str | None, conditions: tuple[Command, ...] = (), function: str | None = None,
+                 level: int = 0) -> None:
+        self.source = source
+        self.first_line = first_line
+        self.home = home
+        self.bash = bash
+        self.scope = scope
+        self.depth = depth
+        self.user = user
+        self.commands: list[Command] = []
+        self.conditions = conditions
+        self.function = function
+        self.level = level  # how deeply the node being walked is nested
+        self.too_deep: int | None = None  # the first line where nesting passed MAX_NESTING
 
     def text(self, node: "Node") -> str:
         """The node's text in the script as written (the parsed bytes may be masked)."""
