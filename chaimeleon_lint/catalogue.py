@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from pathlib import Path
 from typing import NamedTuple
 
+from chaimeleon_lint import compiled
 from chaimeleon_lint.findings import Severity
 
 
@@ -50,45 +50,37 @@ class RuleSpec(NamedTuple):
 
 
 class Records(Mapping[str, RuleSpec]):
-    """Rule records by id, in id order; each file is parsed the first time its rule is needed.
+    """Rule records by id, in id order; each becomes a RuleSpec the first time its rule is needed."""
 
-    A clean Dockerfile then costs no TOML parsing at all, and a finding only its own rule's.
-    """
-
-    def __init__(self, directory: Path) -> None:
-        self._files = {p.stem: p for p in sorted(directory.glob("CHL*.toml"))}
+    def __init__(self, raw: Mapping[str, dict]) -> None:
+        self._raw = raw
         self._parsed: dict[str, RuleSpec] = {}
 
     def __getitem__(self, rule: str) -> RuleSpec:
         if rule not in self._parsed:
-            self._parsed[rule] = _spec(_toml(self._files[rule].read_text(encoding="utf-8")))
+            self._parsed[rule] = _spec(self._raw[rule])
         return self._parsed[rule]
 
     def __contains__(self, rule: object) -> bool:
-        return rule in self._files
+        return rule in self._raw
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._files)
+        return iter(self._raw)
 
     def __len__(self) -> int:
-        return len(self._files)
+        return len(self._raw)
 
 
 class Catalogue:
-    """The records, and the lookups by slug and group that some runs need (computed on first use)."""
+    """The records, their groups ("CHL1" → "image identity and labels"), and lookups by slug."""
 
-    def __init__(self, directory: Path, rules: Records) -> None:
-        self.directory = directory
+    def __init__(self, rules: Records, groups: Mapping[str, str]) -> None:
         self.rules = rules
+        self.groups = groups
 
     @functools.cached_property
     def by_slug(self) -> dict[str, str]:
         return {spec.slug: spec.id for spec in self.rules.values()}
-
-    @functools.cached_property
-    def groups(self) -> dict[str, str]:
-        """"CHL1" → "image identity and labels"."""
-        return _toml((self.directory / "groups.toml").read_text(encoding="utf-8"))
 
     def group(self, rule: str) -> tuple[str, str]:
         """(`CHL1xx`, its title) for a rule id."""
@@ -104,13 +96,6 @@ class Catalogue:
     def unknown(self, names: Iterable[str]) -> list[str]:
         """The names, as given, that are neither a rule id nor a slug."""
         return [n for n in names if self.resolve(n) is None]
-
-
-def rules_dir() -> Path:
-    """rules/ of a checkout, or the copy bundled into an installed wheel."""
-    here = Path(__file__).resolve().parent
-    bundled = here / "_rules"
-    return bundled if bundled.is_dir() else here.parent / "rules"
 
 
 def _example(raw: dict) -> Example:
@@ -147,21 +132,8 @@ def _spec(raw: dict) -> RuleSpec:
     )
 
 
-def load_raw(directory: Path | None = None) -> list[dict]:
-    """The records as parsed TOML, in id order (the schema test validates these)."""
-    directory = directory or rules_dir()
-    return [_toml(p.read_text(encoding="utf-8")) for p in sorted(directory.glob("CHL*.toml"))]
-
-
 @functools.cache
 def load() -> Catalogue:
-    """The catalogue of this installation, once per process; records are parsed as they are needed."""
-    directory = rules_dir()
-    return Catalogue(directory, Records(directory))
-
-
-def _toml(text: str) -> dict:
-    """tomllib, imported here: a clean file renders no rule record (and start-up saves 2 ms)."""
-    import tomllib
-
-    return tomllib.loads(text)
+    """The catalogue of this installation, once per process."""
+    data = compiled.load()
+    return Catalogue(Records(data["rules"]), data["groups"])

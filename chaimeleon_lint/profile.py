@@ -15,9 +15,10 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
+from chaimeleon_lint import compiled
+
 DEFAULT = "chaimeleon"
 _HERE = Path(__file__).resolve().parent
-PROFILES_DIR = _HERE / "profiles"
 SCHEMA = _HERE / "schemas" / "profile.schema.json"
 _DESKTOP = ("desktop", "vnc", "ssh", "supervisor", "browser")
 
@@ -92,26 +93,29 @@ class Profile(NamedTuple):
 @functools.cache
 def names() -> tuple[str, ...]:
     """The profiles shipped in the package (listed once per process: every file's lint asks)."""
-    return tuple(sorted(p.stem for p in PROFILES_DIR.glob("*.toml")))
+    return tuple(sorted(compiled.load()["profiles"]))
 
 
 @functools.cache
 def load(name_or_path: str) -> Profile:
     """A shipped profile by name, or a user's profile file by path; checked against the schema."""
-    path = PROFILES_DIR / f"{name_or_path}.toml"
-    shipped = "/" not in name_or_path and not name_or_path.endswith(".toml") and path.is_file()
-    if not shipped:
-        path = Path(name_or_path)
-        if not path.is_file():
-            raise ProfileError(f"unknown platform {name_or_path!r}: use one of {', '.join(names())} or a profile file")
+    shipped = compiled.load()["profiles"]
+    if "/" not in name_or_path and name_or_path in shipped:  # ours are checked by the tests
+        return _profile(shipped[name_or_path])
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise ProfileError(f"unknown platform {name_or_path!r}: use one of {', '.join(names())} or a profile file")
     import tomllib
 
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ProfileError(f"{path}: cannot read the profile: {exc}") from None
-    if not shipped:  # ours are checked by the tests; a user's file here, where a mistake shows
-        _validate(path, data)
+    _validate(path, data)  # a user's file is checked here, where a mistake shows
+    return _profile(data)
+
+
+def _profile(data: dict) -> Profile:
     return Profile(
         name=data["name"], title=data["title"], user=data["user"], group=data["group"], uid=data["uid"],
         gid=data["gid"], home=data["home"].rstrip("/"), mount_names=tuple(data["mount-dirs"]),

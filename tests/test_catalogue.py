@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import jsonschema
 import pytest
 
-from chaimeleon_lint import catalogue
+from chaimeleon_lint import catalogue, compiled
 from chaimeleon_lint.checks import collect
 from conftest import lint
 
-SPEC = catalogue.rules_dir().parent.parent / "shared" / "spec" / "rules-catalogue.md"
+RULES = Path(compiled.rules_dir())
+SPEC = RULES.parent.parent / "shared" / "spec" / "rules-catalogue.md"
 SPEC_IDS = re.findall(r"^\| (CHL\d{3}) \| ([a-z0-9-]+) \| (\w+) \|", SPEC.read_text() if SPEC.exists() else "", re.M)
 
 
 def test_every_record_matches_the_schema() -> None:
-    schema = json.loads((catalogue.rules_dir() / "schema.json").read_text())
-    records = catalogue.load_raw()
+    schema = json.loads((RULES / "schema.json").read_text())
+    records = list(compiled.build()["rules"].values())
     assert records
     for record in records:
         jsonschema.validate(record, schema)
@@ -68,6 +70,26 @@ def test_group_titles_are_the_public_catalogue_headings() -> None:
 def test_docs_rules_page_is_not_stale() -> None:
     from chaimeleon_lint.docs import rules_markdown
 
-    page = catalogue.rules_dir().parent / "docs" / "rules.md"
+    page = RULES.parent / "docs" / "rules.md"
     assert page.read_text(encoding="utf-8") == rules_markdown(catalogue.load()), \
         "docs/rules.md is stale: run `python -m chaimeleon_lint.docs > docs/rules.md`"
+
+
+def test_compiled_records_and_profiles_are_those_of_the_sources() -> None:
+    """The shipped JSON is what the TOML sources compile to, checksum included, so runs use it."""
+    with open(compiled.COMPILED, encoding="utf-8") as shipped:
+        text = shipped.read()
+    assert text == compiled.render(compiled.build()), \
+        "chaimeleon_lint/compiled.json is stale: run `python -m chaimeleon_lint.compiled`"
+
+
+def test_an_edited_source_is_read_instead_of_the_stale_compiled_form(tmp_path: Path) -> None:
+    """A contributor's edit shows at once, before the JSON is regenerated."""
+    files = compiled.sources()
+    edited = tmp_path / "CHL101.toml"
+    edited.write_text(Path(files["rules"][0]).read_text().replace("title = ", "title = \"Edited\" # ", 1))
+    files["rules"][0] = str(edited)
+    assert compiled.read(files, compiled.COMPILED)["rules"]["CHL101"]["title"] == "Edited"
+    assert compiled.read(compiled.sources(), compiled.COMPILED)["rules"]["CHL101"]["title"] != "Edited"
+    (tmp_path / "damaged.json").write_text("{")
+    assert compiled.read(compiled.sources(), str(tmp_path / "damaged.json")) == compiled.build()
