@@ -1,7 +1,5 @@
 """The rule catalogue: one TOML record per rule in rules/, the single source of rule metadata."""
 
-from __future__ import annotations
-
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import NamedTuple

@@ -11,8 +11,6 @@ The link is the one `--since` uses: a `FROM` whose repository name is another Do
 raw text comes first, so a folder of unrelated Dockerfiles costs nothing more.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -61,11 +59,11 @@ class Chains(NamedTuple):
         return found
 
 
-def _mapped(job: Job) -> dict[str, Path]:
+def _mapped(job: "Job") -> dict[str, Path]:
     return {name.lower(): target.resolve() for name, target in job.cfg.sibling_images}
 
 
-def _candidates(jobs: Sequence[Job]) -> set[int]:
+def _candidates(jobs: "Sequence[Job]") -> set[int]:
     """Jobs whose raw FROM names another job's raw name label (or a mapped sibling): the only ones
     worth simulating for links."""
     names: dict[str, set[int]] = {}
@@ -85,7 +83,7 @@ def _candidates(jobs: Sequence[Job]) -> set[int]:
     return found
 
 
-def link(jobs: Sequence[Job]) -> tuple[list[Job], Chains]:
+def link(jobs: "Sequence[Job]") -> "tuple[list[Job], Chains]":
     """The jobs with each child's options naming its sibling parents' simulated images, and the chains."""
     from chaimeleon_lint.linter import model
 
@@ -142,7 +140,7 @@ def link(jobs: Sequence[Job]) -> tuple[list[Job], Chains]:
                           notes)
 
 
-def job_with_siblings(job: Job, siblings: dict[str, SiblingBase]) -> Job:
+def job_with_siblings(job: "Job", siblings: dict[str, SiblingBase]) -> "Job":
     return job._replace(options=job.options._replace(siblings=siblings))
 
 

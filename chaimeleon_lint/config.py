@@ -1,7 +1,5 @@
 """`.chaimeleon-lint.toml` or `[tool.chaimeleon-lint]` in pyproject.toml, nearest upward."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Any, NamedTuple
 

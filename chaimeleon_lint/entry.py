@@ -3,8 +3,6 @@ linted without loading the command-line parser (click costs more than a file's w
 anything else (an option, a subcommand, no argument) goes to the parser in cli.py.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 
@@ -18,18 +16,42 @@ def plain(args: list[str]) -> bool:
 
 def entry() -> None:
     args = sys.argv[1:]
-    if not plain(args):
-        from chaimeleon_lint.cli import entry as parsed
+    try:
+        code = _lint(args) if plain(args) else _parsed()
+    except SystemExit as exc:  # click's way to end, and the commands'
+        code = exc.code
+    leave(code)
 
-        parsed()
-        return
+
+def _lint(args: list[str]) -> int:
     from chaimeleon_lint.interrupt import Interrupted, handled
     from chaimeleon_lint.runner import Settings, run
 
     try:
         with handled():
-            code = run(tuple(args), Settings(workers=os.cpu_count() or 1))  # the defaults of `chaimeleon-lint PATHS`
+            return run(tuple(args), Settings(workers=os.cpu_count() or 1))  # the defaults of `chaimeleon-lint PATHS`
     except Interrupted as exc:
         print(exc.message(), file=sys.stderr, flush=True)
-        code = exc.exit_code
-    sys.exit(code)
+        return exc.exit_code
+
+
+def _parsed() -> int:
+    from chaimeleon_lint.cli import entry as parsed
+
+    parsed()
+    return 0
+
+
+def leave(code: object) -> None:
+    """Exit without the interpreter's teardown, which frees every object one by one and costs a
+    one-file run 6 ms (an eighth of it). By now every `with` has closed what the run opened (worker
+    pools, temporary folders, containers), so what is left to do is flushing the output."""
+    if code is not None and not isinstance(code, int):  # sys.exit("message")
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # a reader that left (`| head`), or a closed stream
+            pass
+    os._exit(code or 0)

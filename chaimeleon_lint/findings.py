@@ -1,7 +1,5 @@
 """What checks yield (Hit) and what reporters receive (Finding)."""
 
-from __future__ import annotations
-
 import enum
 from collections.abc import Mapping
 from typing import Any, NamedTuple

@@ -1,7 +1,5 @@
 """The static pipeline: text → Dockerfile → Image → hits → findings, suppressed and sorted."""
 
-from __future__ import annotations
-
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path

@@ -6,8 +6,6 @@ words messages use. Nothing platform-specific lives in code; the rule records ar
 the default profile's words and `Profile.translate` carries them over to another node.
 """
 
-from __future__ import annotations
-
 import fnmatch
 import functools
 import posixpath
@@ -66,7 +64,7 @@ class Profile(NamedTuple):
 
     def matches(self, reference: str) -> tuple[KnownBase, ...]:
         """The known bases a FROM reference matches (their `provides` add up)."""
-        return tuple(b for b in self.bases if reference and fnmatch.fnmatchcase(reference, b.pattern))
+        return tuple(b for b in self.bases if reference and _matches(reference, b.pattern))
 
     def with_bases(self, patterns: tuple[str, ...]) -> "Profile":
         """The configuration's `known-base-images` instead of the profile's own: each provides the
@@ -88,6 +86,13 @@ class Profile(NamedTuple):
             text = text.replace(old, new)
         text = re.sub(rf"(?<![\w./-]){re.escape(default.user)}(?![\w-])", self.user, text)
         return text.replace(default.title, self.title) if default.title != self.title else text
+
+
+def _matches(reference: str, pattern: str) -> bool:
+    """fnmatchcase, after a look at the pattern's text before its first wildcard: that rules most
+    references out without compiling the pattern into a regex (0.1 ms each, ten of them per file)."""
+    literal = min((i for i in map(pattern.find, "*?[") if i >= 0), default=len(pattern))
+    return reference.startswith(pattern[:literal]) and fnmatch.fnmatchcase(reference, pattern)
 
 
 @functools.cache

@@ -5,8 +5,6 @@ The command line only parses arguments and calls `run`; `review` calls `collect`
 results its own way. Messages for the user go to standard error, one line each.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 from collections.abc import Sequence
@@ -34,7 +32,7 @@ class UsageError(Exception):
     """A wrong --platform or the like: the caller reports it and exits 2."""
 
 
-def profile(name_or_path: str) -> Profile:
+def profile(name_or_path: str) -> "Profile":
     """The profile --platform names; a wrong one is a usage error naming the key."""
     from chaimeleon_lint.profile import ProfileError, load
 
@@ -75,9 +73,9 @@ class Job(NamedTuple):
     shown: str
     path: Path | None
     data: bytes
-    source: Source
-    cfg: Config
-    options: Options
+    source: "Source"
+    cfg: "Config"
+    options: "Options"
     ctx: Path | None
 
 
@@ -123,7 +121,7 @@ def read_input(shown: str, path: Path | None) -> bytes:
         raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
 
 
-def _lint_job(job: Job, fixing: bool) -> tuple[str, Result]:
+def _lint_job(job: Job, fixing: bool) -> "tuple[str, Result]":
     """The pure part, run in worker processes with --jobs: lint (and fix in memory) one file."""
     from chaimeleon_lint import catalogue
     from chaimeleon_lint.checks import collect
@@ -141,7 +139,7 @@ class _Failed(NamedTuple):
     reason: str
 
 
-def _guarded_job(job: Job, fixing: bool) -> tuple[str, Result] | _Failed:
+def _guarded_job(job: Job, fixing: bool) -> "tuple[str, Result] | _Failed":
     """`_lint_job`, with an exception turned into a report naming where it was raised."""
     try:
         return _lint_job(job, fixing)
@@ -156,7 +154,7 @@ PARALLEL_FROM = 4
 """Fewer files than this are linted in this process: starting workers would cost more than it saves."""
 
 
-def _lint_all(jobs: list[Job], fixing: bool, workers: int) -> list[tuple[str, Result] | _Failed]:
+def _lint_all(jobs: list[Job], fixing: bool, workers: int) -> "list[tuple[str, Result] | _Failed]":
     if workers <= 1 or len(jobs) < PARALLEL_FROM:
         return [_guarded_job(job, fixing) for job in jobs]
     import multiprocessing
@@ -177,7 +175,7 @@ def _lint_all(jobs: list[Job], fixing: bool, workers: int) -> list[tuple[str, Re
     return done
 
 
-def _isolated(job: Job, fixing: bool, context: object) -> tuple[str, Result] | _Failed:
+def _isolated(job: Job, fixing: bool, context: object) -> "tuple[str, Result] | _Failed":
     """One file in a process of its own, so that a file which kills its process is the one named."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -216,7 +214,7 @@ class Settings(NamedTuple):
 class Collected(NamedTuple):
     """The results of a run before reporting, and how it went."""
 
-    results: list[Result]
+    results: "list[Result]"
     sources: dict[str, list[str]]  # shown path → lines, for the reporters' excerpts
     status: int  # EXIT_OK, or EXIT_ERROR when an input could not be read
     internal: bool  # the linter failed on a file (a bug of ours)

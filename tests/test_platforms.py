@@ -261,3 +261,19 @@ def test_a_known_base_s_entrypoint_is_the_image_s(tmp_path: Path, base: str, scr
     (tmp_path / "Dockerfile").write_text((tmp_path / "Dockerfile").read_text() + 'ENTRYPOINT ["python3", "-V"]\n')
     findings = json.loads(_run("--format", "json", "Dockerfile", cwd=tmp_path).stdout)["findings"]
     assert not {"CHL601", "CHL403"} & {f["rule"] for f in findings}
+
+
+@pytest.mark.parametrize("reference", [
+    "ubuntu:22.04", "harbor.chaimeleon-eu.i3m.upv.es/chaimeleon-library-batch/ubuntu-python:latest",
+    "harbor.eucaim-node.i3m.upv.es/library/ubuntu-python-tensorflow-desktop:1", "harbor.chaimeleon-eu.i3m.upv.es",
+    "", "a[b]c", "registry:5000/x*y"])
+def test_the_wildcard_shortcut_matches_exactly_what_fnmatch_does(reference: str) -> None:
+    """The literal-prefix look before fnmatch never changes an answer."""
+    import fnmatch
+
+    from chaimeleon_lint.profile import _matches
+
+    patterns = [b.pattern for name in names() for b in load(name).bases]
+    patterns += ["*", "?buntu*", "ubuntu:2[0-9].04", "a[b]c", "a[!x]c", "registry:5000/x*", "", "[", "harbor.*"]
+    for pattern in patterns:
+        assert _matches(reference, pattern) == fnmatch.fnmatchcase(reference, pattern), (reference, pattern)

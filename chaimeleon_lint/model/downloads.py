@@ -5,8 +5,6 @@ always fetches), and not when the address is only known at run time: the platfor
 services are reached that way too, so those are for a reviewer to look at.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit

@@ -1,7 +1,5 @@
 """The simulated image: frozen facts that checks read and never recompute."""
 
-from __future__ import annotations
-
 import fnmatch
 import posixpath
 from collections.abc import Iterable

@@ -6,8 +6,6 @@ name is the `name` label of another Dockerfile of the run (or the configuration'
 image holds, as a real build on the sibling just built does.
 """
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 from chaimeleon_lint.model.image import Stage

@@ -8,8 +8,6 @@ the context file it was copied from by the model's ADD/COPY records. Bounded in 
 and size (the context reads at most a MiB per file and skips binaries).
 """
 
-from __future__ import annotations
-
 import posixpath
 import re
 import shlex

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import posixpath
 import re
 
@@ -75,7 +74,8 @@ class StageState:
 
     def child(self, index: int, name: str | None, base: Value, line: int, end_line: int) -> "StageState":
         """A stage built FROM this one: same file system, users and ENV; fresh ARGs and per-stage records."""
-        other = copy.copy(self)
+        other = StageState.__new__(StageState)  # copy.copy, without importing copy (and weakref) for it
+        other.__dict__.update(self.__dict__)
         other.index, other.name, other.base, other.from_line, other.base_stage = index, name, base, line, self.index
         other.from_end_line, other.out_of_scope = end_line, []
         other.accounts = list(self.accounts)

@@ -5,8 +5,6 @@ continuations, heredocs (`RUN <<EOF`, `COPY <<EOF dst`), JSON versus shell form 
 JSON is shell form, as Docker does), and flags such as `--chown` or `--mount`.
 """
 
-from __future__ import annotations
-
 import json
 import re
 from typing import NamedTuple

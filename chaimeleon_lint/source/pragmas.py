@@ -1,7 +1,5 @@
 """`# chaimeleon-lint: ignore=...` before an instruction, `file-ignore=...` anywhere."""
 
-from __future__ import annotations
-
 import re
 from typing import NamedTuple
 

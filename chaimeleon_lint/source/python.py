@@ -5,8 +5,6 @@ urlopen as get; get(u)` gives `urllib.request.urlopen`. Arguments are kept when 
 literals (strings, numbers, booleans, lists of strings), otherwise they are OPAQUE.
 """
 
-from __future__ import annotations
-
 import ast
 from typing import NamedTuple, Union
 

@@ -6,8 +6,6 @@ word lists) and function bodies. Brace expansion is done only under bash: dash, 
 /bin/sh, leaves `{a,b}` as it is.
 """
 
-from __future__ import annotations
-
 import functools
 import re
 from collections.abc import Mapping
@@ -53,7 +51,7 @@ class Command(NamedTuple):
     line: int
     end_line: int
     stdin: Word | None = None
-    conditions: tuple["Command", ...] = ()
+    conditions: "tuple[Command, ...]" = ()
     function: str | None = None
     spans: tuple[tuple[int, int, int, int], ...] = ()
 
@@ -244,7 +242,7 @@ class _Walker:
 
     def emit(self, argv: tuple[Word, ...], assigns: tuple[tuple[str, Word], ...],
              redirects: tuple[Redirect, ...], node: "Node", stdin: Word | None = None,
-             word_nodes: tuple["Node", ...] = ()) -> Command:
+             word_nodes: "tuple[Node, ...]" = ()) -> Command:
         spans = () if self.depth else tuple(
             (self.line(n), n.start_point[1], self.end_line(n), n.end_point[1]) for n in word_nodes)
         command = Command(argv, assigns, redirects, self.line(node), self.end_line(node), stdin,
@@ -252,7 +250,7 @@ class _Walker:
         self.commands.append(command)
         return command
 
-    def tests(self, nodes: list["Node"]) -> tuple[Command, ...]:
+    def tests(self, nodes: "list[Node]") -> tuple[Command, ...]:
         """Visit condition nodes and return the commands they ran."""
         before = len(self.commands)
         for node in nodes:
@@ -426,7 +424,7 @@ class _Walker:
         if argv:
             self.shell_c(command, argv_nodes)
 
-    def shell_c(self, command: Command, nodes: list["Node"]) -> None:
+    def shell_c(self, command: Command, nodes: "list[Node]") -> None:
         """`sh -c 'script'` and `bash -lc "script"`: the string is shell too."""
         if command.name not in SHELLS:
             return
@@ -501,7 +499,7 @@ class _Walker:
             return Value(self.home + value.text[1:], value.known)
         return value
 
-    def join(self, node: "Node", parts: list["Node"], keep_text: bool) -> Word:
+    def join(self, node: "Node", parts: "list[Node]", keep_text: bool) -> Word:
         """A double-quoted string or heredoc body: literal text between expansions."""
         source = self.source
         pieces: list[str] = []
@@ -522,7 +520,7 @@ class _Walker:
         return Value("".join(pieces), known)
 
 
-def _chain(node: "Node") -> list["Node"]:
+def _chain(node: "Node") -> "list[Node]":
     """The operands and operators of an `&&`/`||` list in order, its left nesting undone without recursion."""
     parts: list[list["Node"]] = []
     while True:

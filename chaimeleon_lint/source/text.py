@@ -1,7 +1,5 @@
 """Turning bytes into the text we lint: size limit, binary detection, BOM, CRLF, UTF-8."""
 
-from __future__ import annotations
-
 from typing import NamedTuple
 
 MAX_BYTES = 16 * 1024 * 1024

@@ -7,8 +7,6 @@ the scope's decision (`Scope.undeclared`): the engine gives "" where the base im
 environment is known, and for a global ARG that the stage did not declare again.
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Callable, Mapping
 from typing import NamedTuple

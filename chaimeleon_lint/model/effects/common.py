@@ -1,7 +1,5 @@
 """Argument parsing shared by the effects: getopt-style options and command wrappers."""
 
-from __future__ import annotations
-
 import posixpath
 from typing import NamedTuple
 
