@@ -1,8 +1,9 @@
 """chaimeleon-lint against hadolint, whole processes, side by side: `python benchmarks/run.py`.
 
 Repetitions alternate between the tools (so drift in machine load hits both) and the
-medians are compared. Also measured: our peak memory, linear scaling up to a 10,000-line
-Dockerfile, and a build context of 100,000 files. Not part of the test suite's verdict.
+medians are compared. Also measured: where one run's start-up goes (`-X importtime`, by module),
+our peak memory, linear scaling up to a 10,000-line Dockerfile, and a build context of 100,000
+files. Not part of the test suite's verdict.
 """
 
 from __future__ import annotations
@@ -68,6 +69,33 @@ def compare(title: str, ours: Sequence[str], theirs: Sequence[str] | None, cwd: 
     print(line + f"  [median of {reps}]", flush=True)
 
 
+def import_breakdown(cwd: Path, reps: int, top: int = 12) -> None:
+    """Import time of one run by module (self time, median of `reps` runs of `-X importtime`):
+    ours one by one, the rest by top-level package, so a regression names the import behind it."""
+    runs: list[dict[str, int]] = []
+    for _ in range(reps):
+        proc = subprocess.run([sys.executable, "-X", "importtime", "-c",
+                               "from chaimeleon_lint.entry import entry; entry()", "Dockerfile"],
+                              cwd=cwd, capture_output=True, text=True, check=False)
+        totals: dict[str, int] = {}
+        for line in proc.stderr.splitlines():
+            if not line.startswith("import time:") or "|" not in line or "self" in line:
+                continue
+            own, _, name = line[len("import time:"):].split("|")
+            name = name.strip()
+            key = name if name.startswith("chaimeleon_lint") else name.split(".")[0]
+            totals[key] = totals.get(key, 0) + int(own)
+        runs.append(totals)
+    names = set().union(*runs)
+    median = {n: statistics.median(r.get(n, 0) for r in runs) / 1000 for n in names}
+    ours = sum(v for n, v in median.items() if n.startswith("chaimeleon_lint"))
+    print(f"imports of one run (self ms, median of {reps}; -X importtime inflates them): "
+          f"ours {ours:.1f} in {sum(n.startswith('chaimeleon_lint') for n in names)} modules, "
+          f"the rest {sum(median.values()) - ours:.1f}", flush=True)
+    for name, ms in sorted(median.items(), key=lambda item: -item[1])[:top]:
+        print(f"  {ms:5.2f}  {name}", flush=True)
+
+
 def scaling(ours: Sequence[str], work: Path, reps: int) -> None:
     """Time per line should stay flat as the file grows."""
     for lines in (1_000, 2_500, 5_000, 10_000):
@@ -121,7 +149,7 @@ def main() -> None:
     parser.add_argument("--context-files", type=int, default=100_000)
     parser.add_argument("--jobs", type=int, default=None, help="passed to chaimeleon-lint --jobs")
     args = parser.parse_args()
-    ours = [_tool("chaimeleon-lint") or "chaimeleon-lint", "--no-color"]
+    ours = [_tool("chaimeleon-lint") or "chaimeleon-lint"]  # as pre-commit calls it: file names only
     if args.jobs is not None:
         ours += ["--jobs", str(args.jobs)]
     hadolint = _tool("hadolint")
@@ -136,6 +164,10 @@ def main() -> None:
         example = ROOT / "examples" / "batch-app"
         compare("one Dockerfile (examples/batch-app)", [*ours, "Dockerfile"],
                 [hadolint, "--no-fail", "Dockerfile"] if hadolint else None, example, args.reps)
+        compare("one Dockerfile, with an option (--format json: the option parser loads)",
+                [*ours, "--format", "json", "Dockerfile"],
+                [hadolint, "--no-fail", "--format", "json", "Dockerfile"] if hadolint else None, example, args.reps)
+        import_breakdown(example, 5)
         paths = [str(p.relative_to(work)) for p in write_corpus(work / "corpus", args.files)]
         total = sum((work / p).read_text().count("\n") for p in paths)
         compare(f"{args.files} Dockerfiles ({total:,} lines) in one invocation", [*ours, *paths],

@@ -298,11 +298,12 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
         raise UsageError(str(exc)) from None
     request, fixing = settings.build, settings.fixing
     jobs: list[Job] = []
+    found: dict[Path, "Config"] = {}  # by folder, and by configuration file: each looked up and parsed once a run
     for shown, path in targets:
         try:
             data = read_input(shown, path)
             source = decode(data, shown)
-            cfg = fixed_config or _discovered(config, path)
+            cfg = fixed_config or _discovered(config, path.parent if path is not None else Path.cwd(), found)
         except (InputError, config.ConfigError) as exc:
             fail(str(exc))
             status = EXIT_ERROR
@@ -426,9 +427,18 @@ def _history(result, since: str, path: Path | None, context_dir: Path | None, cf
     return with_hits(result, [(RULE, hit) for hit in hits], [], options, cat), moved
 
 
-def _discovered(config_module, path: Path | None):  # type: ignore[no-untyped-def]
-    found = config_module.find(path.parent if path is not None else Path.cwd())
-    return config_module.load(found) if found else config_module.Config()
+def _discovered(config_module, folder: Path, found: dict[Path, "Config"]) -> "Config":  # type: ignore[no-untyped-def]
+    """The configuration for a file in `folder`. `found` holds folders and configuration files (a path
+    is never both): the files of a repository share one configuration, read once."""
+    if folder not in found:
+        path = config_module.find(folder)
+        if path is None:
+            found[folder] = config_module.Config()
+        else:
+            if path not in found:
+                found[path] = config_module.load(path)
+            found[folder] = found[path]
+    return found[folder]
 
 
 def rendered(results: list, fmt: str, lines_of) -> str:  # type: ignore[no-untyped-def, type-arg]

@@ -11,7 +11,6 @@ from chaimeleon_lint.model.image import (
     KEEP, ROOT, Account, Install, Label, Launch, Node, OutOfScope, Password, Run, Stage, SudoGrant, TreeChange, TreeCopy,
     UserState, Write, find_account, find_node, home_of,
 )
-from chaimeleon_lint.model.sudoers import grants_in
 from chaimeleon_lint.source.variables import Value
 
 _WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
@@ -208,6 +207,8 @@ class StageState:
     def file_written(self, path: str, content: str, line: int, origin: str | None = None) -> None:
         """Files whose content matters: sudoers, apt and pip configuration."""
         if path == "/etc/sudoers" or under(path, "/etc/sudoers.d"):
+            from chaimeleon_lint.model.sudoers import grants_in  # here: few images write sudoers
+
             self.sudo.extend(grants_in(content, line, origin))
         elif under(path, _APT_CONF) and "install-recommends" in content.lower():
             lowered = content.lower().replace(" ", "")

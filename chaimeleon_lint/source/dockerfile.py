@@ -90,6 +90,8 @@ def _continues(line: str, escape: str) -> tuple[str, bool]:
 def heredoc_markers(text: str) -> list[tuple[str, bool, bool]]:
     """(name, strip_tabs, expands) for each `<<NAME` outside quotes, in order."""
     found: list[tuple[str, bool, bool]] = []
+    if "<<" not in text:  # most instructions: no walk over the characters
+        return found
     i, quote = 0, ""
     while i < len(text):
         ch = text[i]

@@ -457,7 +457,7 @@ class _Walker:
         kind = node.type
         text = self.text(node)
         if kind in ("word", "number"):
-            value = Value(_WORD_ESCAPE.sub(r"\1", text))
+            value = Value(_WORD_ESCAPE.sub(r"\1", text) if "\\" in text else text)
             return self.tilde(value, text)
         if kind == "raw_string":
             return Value(text[1:-1])
@@ -511,12 +511,12 @@ class _Walker:
             end -= 1
         for part in parts:
             if part.type in ("simple_expansion", "expansion", "command_substitution", "arithmetic_expansion"):
-                pieces.append(_DQ_ESCAPE.sub(_unescape, source[pos:part.start_byte].decode(errors="replace")))
+                pieces.append(_unescaped(source[pos:part.start_byte].decode(errors="replace")))
                 value = self.word(part)
                 pieces.append(value.text)
                 known = known and value.known
                 pos = part.end_byte
-        pieces.append(_DQ_ESCAPE.sub(_unescape, source[pos:end].decode(errors="replace")))
+        pieces.append(_unescaped(source[pos:end].decode(errors="replace")))
         return Value("".join(pieces), known)
 
 
@@ -548,4 +548,9 @@ def _read_names(argv: list[Word]) -> list[str]:
 
 def _unescape(m: re.Match[str]) -> str:
     return "" if m[1] == "\n" else m[1]
+
+
+def _unescaped(text: str) -> str:
+    """Double-quoted text with its backslash escapes undone (most text has none: no regex then)."""
+    return _DQ_ESCAPE.sub(_unescape, text) if "\\" in text else text
 
