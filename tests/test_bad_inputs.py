@@ -63,6 +63,19 @@ def test_code_points_after_a_brace_are_linted_as_written(tmp_path: Path, char: s
                             "literal name, because /bin/sh (dash) does no brace expansion") in findings(proc)
 
 
+@pytest.mark.parametrize("line", ["EXPOSE \u00b2", "EXPOSE \u0663/tcp", "USER \u00b2", "USER 1000:\u00b2",
+                                  "RUN useradd -u \u00b2 -g \u00b2 x", "COPY --chown=\u00b2:\u00b2 a /a",
+                                  "RUN chown \u00b2. /a && chown \u00b2: /a", "RUN echo x >&\u00b2"])
+def test_unicode_digits_are_names_not_numbers(tmp_path: Path, line: str) -> None:
+    """`²` is a digit to str.isdigit but not to int() (the linter crashed on `EXPOSE ²`); the engine
+    and useradd take only ASCII digits for numbers."""
+    (tmp_path / "a").write_text("x")
+    (tmp_path / "Dockerfile").write_text(f"FROM ubuntu:22.04\n{line}\n", encoding="utf-8")
+    proc = run("--format", "json", "Dockerfile", cwd=tmp_path)
+    assert proc.returncode in (0, 1) and proc.stderr == "", proc.stderr
+    assert not [f for f in findings(proc) if f[0] == "CHL901"]
+
+
 def test_directory_without_dockerfile(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "main.py").write_text("print()\n")

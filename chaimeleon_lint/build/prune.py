@@ -27,7 +27,7 @@ class Leftover(NamedTuple):
     def live(self) -> bool:
         """Its run is still going on this host (a pid of a chaimeleon-lint process)."""
         host, _, pid = self.owner.rpartition(":")
-        if host != socket.gethostname() or not pid.isdigit():
+        if host != socket.gethostname() or not (pid.isascii() and pid.isdigit()):
             return False
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes()

@@ -5,7 +5,7 @@ import posixpath
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
-from chaimeleon_lint.model.effects.common import rebase, under
+from chaimeleon_lint.model.effects.common import numeric, rebase, under
 from chaimeleon_lint.model.effects.modes import apply_mode
 from chaimeleon_lint.source.python import PyCall
 from chaimeleon_lint.source.shell import Command
@@ -46,7 +46,7 @@ def home_of(accounts: Iterable[Account], user: "UserState") -> str | None:
 def find_account(accounts: Iterable[Account], spelled: str) -> Account | None:
     """The latest account a USER/chown spelling names, by name or by numeric uid."""
     for account in reversed(tuple(accounts)):
-        if account.name == spelled or (spelled.isdigit() and account.uid == int(spelled)):
+        if account.name == spelled or (numeric(spelled) and account.uid == int(spelled)):
             return account
     return None
 

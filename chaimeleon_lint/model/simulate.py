@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from chaimeleon_lint.model.context import Context
 from chaimeleon_lint.model.effects import accounts, files, packages
-from chaimeleon_lint.model.effects.common import absolute, rebase, under, unwrap
+from chaimeleon_lint.model.effects.common import absolute, numeric, rebase, under, unwrap
 from chaimeleon_lint.model.effects.modes import apply_mode
 from chaimeleon_lint.model.image import (
     UNKNOWN_PART, Account, Image, Label, Launch, Node, OutOfScope, Run, UserState,
@@ -200,14 +200,14 @@ class _Simulation:
     def expose(self, ins: Instruction) -> None:
         for word in split_words(ins.rest, self.scope(), self.dockerfile.escape):
             port = word.text.split("/", 1)[0].split("-", 1)[0]
-            if word.known and port.isdigit():
+            if word.known and numeric(port):
                 self.state.exposes.append((int(port), ins.line))
 
     def shell_context(self, user: UserState, scope: Scope | None = None) -> ShellContext:
         state = self.state
         spelled = user.spelled.split(":")[0]
         account = state.account(spelled)
-        name = account.name if account else (spelled if user.uid is not None and not spelled.isdigit() else None)
+        name = account.name if account else (spelled if user.uid is not None and not numeric(spelled) else None)
         return ShellContext(scope if scope is not None else self.scope(), state.home(user),
                             state.shell[0].endswith("bash"), name)
 

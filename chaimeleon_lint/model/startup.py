@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from chaimeleon_lint.model.effects.common import absolute, getopt, under, unwrap
+from chaimeleon_lint.model.effects.common import absolute, getopt, numeric, under, unwrap
 from chaimeleon_lint.model.effects.packages import PYTHON
 from chaimeleon_lint.model.image import Launch, Missing, Script, Stage, Startup, Step
 from chaimeleon_lint.source.dockerfile import interpreter
@@ -73,7 +73,7 @@ def _runtime_context(stage: Stage) -> ShellContext:
     account = stage.platform_account()
     name = account.name if account else (stage.user.spelled.split(":")[0] or None)
     scope = dict(stage.env)
-    if name is not None and not name.isdigit():
+    if name is not None and not numeric(name):
         for variable in ("USER", "LOGNAME"):
             scope.setdefault(variable, Word(name))
     return ShellContext(scope, stage.home(), stage.shell[0].endswith("bash"), name)

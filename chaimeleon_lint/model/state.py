@@ -6,7 +6,7 @@ import posixpath
 import re
 
 from chaimeleon_lint.model.context import Context
-from chaimeleon_lint.model.effects.common import absolute, under
+from chaimeleon_lint.model.effects.common import absolute, numeric, under
 from chaimeleon_lint.model.image import (
     KEEP, ROOT, Account, Install, Label, Launch, Node, OutOfScope, Password, Run, Stage, SudoGrant, TreeChange, TreeCopy,
     UserState, Write, find_account, find_node, home_of,
@@ -123,7 +123,7 @@ class StageState:
         self.accounts = [a for a in self.accounts if a.name != account.name] + [account]
 
     def uid_of(self, spelled: str) -> int | None:
-        if spelled.isdigit():
+        if numeric(spelled):
             return int(spelled)
         if spelled == "root":
             return 0
@@ -131,19 +131,19 @@ class StageState:
         return found.uid if found else None
 
     def gid_of(self, spelled: str) -> int | None:
-        if spelled.isdigit():
+        if numeric(spelled):
             return int(spelled)
         return self.group_ids.get(spelled)
 
     def owner(self, spec: str) -> tuple[int | None | str, int | None | str]:
         """`user:group`, `user.group`, `user`, `:group`, `user:` as chown understands them."""
         user, sep, group = spec.partition(":")
-        if not sep and "." in spec and not spec.replace(".", "").isdigit():
+        if not sep and "." in spec and not numeric(spec.replace(".", "")):
             user, sep, group = spec.partition(".")
         uid: int | None | str = self.uid_of(user) if user else KEEP
         if sep and not group and user:  # `user:` means the user's login group
             account = self.account(user)
-            return uid, (account.gid if account else (int(user) if user.isdigit() else None))
+            return uid, (account.gid if account else (int(user) if numeric(user) else None))
         gid: int | None | str = self.gid_of(group) if group else KEEP
         return uid, gid
 

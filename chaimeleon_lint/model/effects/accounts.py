@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chaimeleon_lint.model.effects.common import Invocation, Options, getopt
+from chaimeleon_lint.model.effects.common import Invocation, Options, getopt, numeric
 from chaimeleon_lint.model.image import Account, Node, Password, SudoGrant
 from chaimeleon_lint.model.state import StageState
 from chaimeleon_lint.source.shell import Command
@@ -21,7 +21,7 @@ _USERMOD = ("cdefgGlpsuL", frozenset({"comment", "home", "expiredate", "inactive
 
 def _int(options: Options, *names: str) -> int | None:
     word = options.last(*names)
-    return int(word.text) if word is not None and word.known and word.text.isdigit() else None
+    return int(word.text) if word is not None and word.known and numeric(word.text) else None
 
 
 def group_additions(inv: Invocation) -> list[tuple[str, str]]:

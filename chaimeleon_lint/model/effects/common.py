@@ -155,6 +155,12 @@ def absolute(path: str, cwd: str) -> str:
     return "/" + joined.lstrip("/") if not joined.startswith("//") else "/" + joined.lstrip("/")
 
 
+def numeric(text: str) -> bool:
+    """ASCII digits, as the engine and useradd read a number: `²` is a digit to
+    str.isdigit but not to int(), and `٣` is a name to them."""
+    return text.isascii() and text.isdigit()
+
+
 def under(path: str, prefix: str) -> bool:
     """True when path is prefix or inside it."""
     return path == prefix or path.startswith(prefix.rstrip("/") + "/")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 
-from chaimeleon_lint.model.effects.common import Invocation, getopt, under
+from chaimeleon_lint.model.effects.common import Invocation, getopt, numeric, under
 from chaimeleon_lint.model.effects.modes import apply_mode
 from chaimeleon_lint.model.image import KEEP, Node, TreeChange, UserState, changed
 from chaimeleon_lint.model.state import StageState
@@ -15,7 +15,7 @@ _WRITE_OPS = frozenset({">", ">>", ">|", "&>", "&>>"})
 
 def apply(state: StageState, inv: Invocation, command: Command, user: UserState) -> None:
     for redirect in command.redirects:
-        if redirect.op in _WRITE_OPS or (redirect.op == ">&" and redirect.target and not redirect.target.text.isdigit()):
+        if redirect.op in _WRITE_OPS or (redirect.op == ">&" and redirect.target and not numeric(redirect.target.text)):
             if redirect.target is not None and redirect.target.known and redirect.target.text != "/dev/null":
                 output = echo_output(command)
                 _file(state, redirect.target.text, command.line, user, "redirect",
