@@ -3,6 +3,7 @@ linted without loading the command-line parser (click costs more than a file's w
 anything else (an option, a subcommand, no argument) goes to the parser in cli.py.
 """
 
+import gc
 import os
 import sys
 
@@ -15,6 +16,9 @@ def plain(args: list[str]) -> bool:
 
 
 def entry() -> None:
+    # No cyclic garbage collection: a run makes little of it (500 files peak at the same memory
+    # either way), and the collections that imports and one file trigger cost 2 ms of 37.
+    gc.disable()
     args = sys.argv[1:]
     try:
         code = _lint(args) if plain(args) else _parsed()
