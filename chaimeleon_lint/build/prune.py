@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from chaimeleon_lint.build.engine import LABEL, OWNER, Engine
+from chaimeleon_lint.model.effects.common import numeric
 
 
 class Leftover(NamedTuple):
@@ -27,7 +28,7 @@ class Leftover(NamedTuple):
     def live(self) -> bool:
         """Its run is still going on this host (a pid of a chaimeleon-lint process)."""
         host, _, pid = self.owner.rpartition(":")
-        if host != socket.gethostname() or not (pid.isascii() and pid.isdigit()):
+        if host != socket.gethostname() or not numeric(pid):
             return False
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes()
