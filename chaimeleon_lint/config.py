@@ -30,19 +30,36 @@ class Config(NamedTuple):
     platform: str | None = None  # a shipped profile's name, or a profile file (relative to the configuration)
 
 
-def find(start: Path) -> Path | None:
-    """The nearest config file at or above `start`."""
+def find(start: Path, nearest: dict[Path, Path | None] | None = None) -> Path | None:
+    """The nearest config file at or above `start`. `nearest` (folder → its answer) carries what
+    earlier calls found, so the Dockerfiles of one tree look at each folder above them once."""
+    nearest = {} if nearest is None else nearest
+    walked: list[Path] = []
+    found: Path | None = None
     directory = start.resolve()
     for candidate_dir in (directory, *directory.parents):
-        own = candidate_dir / FILE_NAME
-        if own.is_file():
-            return own
-        pyproject = candidate_dir / "pyproject.toml"
-        try:
-            if pyproject.is_file() and b"[tool.chaimeleon-lint]" in read_regular(pyproject, 1024 * 1024):
-                return pyproject
-        except OSError:  # unreadable, or not a regular file: not a configuration
-            continue
+        if candidate_dir in nearest:
+            found = nearest[candidate_dir]
+            break
+        walked.append(candidate_dir)
+        found = _config_in(candidate_dir)
+        if found is not None:
+            break
+    for folder in walked:
+        nearest[folder] = found
+    return found
+
+
+def _config_in(directory: Path) -> Path | None:
+    own = directory / FILE_NAME
+    if own.is_file():
+        return own
+    pyproject = directory / "pyproject.toml"
+    try:
+        if pyproject.is_file() and b"[tool.chaimeleon-lint]" in read_regular(pyproject, 1024 * 1024):
+            return pyproject
+    except OSError:  # unreadable, or not a regular file: not a configuration
+        pass
     return None
 
 

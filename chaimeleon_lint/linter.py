@@ -8,7 +8,7 @@ from typing import NamedTuple
 from chaimeleon_lint.catalogue import Catalogue
 from chaimeleon_lint.checks import CheckFn
 from chaimeleon_lint.findings import Edit, Finding, Hit, Severity, Span
-from chaimeleon_lint.model.context import Context
+from chaimeleon_lint.model.context import Above, Context
 from chaimeleon_lint.model.image import Image
 from chaimeleon_lint.model.siblings import SiblingBase
 from chaimeleon_lint.model.simulate import simulate
@@ -67,11 +67,12 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def model(source: Source, context_dir: Path | None, options: Options,
-          dockerfile_path: Path | None = None) -> tuple[Dockerfile, Context | None, Image]:
-    """The Dockerfile, its context and the image it builds, judged by the profile chosen or detected."""
+def model(source: Source, context_dir: Path | None, options: Options, dockerfile_path: Path | None = None,
+          above: Above | None = None) -> tuple[Dockerfile, Context | None, Image]:
+    """The Dockerfile, its context and the image it builds, judged by the profile chosen or detected;
+    `above` is what the run already knows of the folders above the context."""
     dockerfile = parse(source.text)
-    context = Context.open(context_dir, dockerfile_path) if context_dir is not None else None
+    context = Context.open(context_dir, dockerfile_path, above) if context_dir is not None else None
     profiles = candidates(options.platform, options.known_base_images)
     image = simulate(dockerfile, context, profiles, options.kind, options.build_args, options.siblings)
     if options.platform is not None:
@@ -82,9 +83,10 @@ def model(source: Source, context_dir: Path | None, options: Options,
 
 
 def lint_source(source: Source, context_dir: Path | None, options: Options, catalogue: Catalogue,
-                checks: Mapping[str, CheckFn], dockerfile_path: Path | None = None) -> Result:
+                checks: Mapping[str, CheckFn], dockerfile_path: Path | None = None,
+                above: Above | None = None) -> Result:
     """Lint one decoded Dockerfile; context_dir None means no build context (stdin)."""
-    dockerfile, context, image = model(source, context_dir, options, dockerfile_path)
+    dockerfile, context, image = model(source, context_dir, options, dockerfile_path, above)
     pragmas = parse_pragmas(dockerfile)
     suppressed = Suppressed(
         frozenset(r for r in map(catalogue.resolve, pragmas.file) if r),
@@ -162,7 +164,7 @@ def _finding(rule: str, hit: Hit, catalogue: Catalogue, path: str, options: Opti
 
 def fix_source(source: Source, context_dir: Path | None, options: Options, catalogue: Catalogue,
                checks: Mapping[str, CheckFn], dockerfile_path: Path | None = None,
-               max_rounds: int = 8) -> tuple[str, Result]:
+               above: Above | None = None, max_rounds: int = 8) -> tuple[str, Result]:
     """Apply the findings' fixes and lint again until none is left: one fix may enable another
     (CHL203 adds the USER switch that CHL301's mkdir goes after), and edits that collided in one
     round apply in the next. The same fix is not applied twice: if its finding comes back, it did
@@ -171,7 +173,7 @@ def fix_source(source: Source, context_dir: Path | None, options: Options, catal
     from chaimeleon_lint.fix.apply import apply  # difflib and tempfile: only when fixing
 
     text = source.text
-    result = lint_source(source, context_dir, options, catalogue, checks, dockerfile_path)
+    result = lint_source(source, context_dir, options, catalogue, checks, dockerfile_path, above)
     applied: set[tuple[str, str, tuple[str, ...]]] = set()  # (rule, message, edit texts): positions move
     for _ in range(max_rounds):
         pending = [(key, f) for f in result.findings if f.edits
@@ -182,7 +184,7 @@ def fix_source(source: Source, context_dir: Path | None, options: Options, catal
         applied.update(key for key, f in pending if done.issuperset(f.edits))
         text = fixed
         result = lint_source(Source(source.path, text, source.notes), context_dir, options, catalogue, checks,
-                             dockerfile_path)
+                             dockerfile_path, above)
     return text, result
 
 

@@ -16,6 +16,7 @@ from chaimeleon_lint.discovery import discover
 if TYPE_CHECKING:  # annotations only: these modules load lazily, when linting starts
     from chaimeleon_lint.config import Config
     from chaimeleon_lint.linter import Options, Result
+    from chaimeleon_lint.model.context import Above
     from chaimeleon_lint.profile import Profile
     from chaimeleon_lint.source.text import Source
 
@@ -121,16 +122,17 @@ def read_input(shown: str, path: Path | None) -> bytes:
         raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
 
 
-def _lint_job(job: Job, fixing: bool) -> "tuple[str, Result]":
-    """The pure part, run in worker processes with --jobs: lint (and fix in memory) one file."""
+def _lint_job(job: Job, fixing: bool, above: "Above | None" = None) -> "tuple[str | None, Result]":
+    """The pure part, run in worker processes with --jobs: lint (and fix in memory) one file. The
+    text comes back only when fixing: a lint alone leaves it as the job holds it."""
     from chaimeleon_lint import catalogue
     from chaimeleon_lint.checks import collect
     from chaimeleon_lint.linter import fix_source, lint_source
 
     cat, checks = catalogue.load(), collect()
     if fixing:
-        return fix_source(job.source, job.ctx, job.options, cat, checks, job.path)
-    return job.source.text, lint_source(job.source, job.ctx, job.options, cat, checks, job.path)
+        return fix_source(job.source, job.ctx, job.options, cat, checks, job.path, above)
+    return None, lint_source(job.source, job.ctx, job.options, cat, checks, job.path, above)
 
 
 class _Failed(NamedTuple):
@@ -139,10 +141,10 @@ class _Failed(NamedTuple):
     reason: str
 
 
-def _guarded_job(job: Job, fixing: bool) -> "tuple[str, Result] | _Failed":
+def _guarded_job(job: Job, fixing: bool, above: "Above | None" = None) -> "tuple[str | None, Result] | _Failed":
     """`_lint_job`, with an exception turned into a report naming where it was raised."""
     try:
-        return _lint_job(job, fixing)
+        return _lint_job(job, fixing, above)
     except Exception as exc:  # any bug of ours: one file's report, not a traceback that loses the others
         import traceback
 
@@ -150,13 +152,23 @@ def _guarded_job(job: Job, fixing: bool) -> "tuple[str, Result] | _Failed":
         return _Failed(f"{type(exc).__name__}: {exc} (at {Path(frame.filename).name}:{frame.lineno})")
 
 
+def _guarded_jobs(jobs: list[Job], fixing: bool) -> "list[tuple[str | None, Result] | _Failed]":
+    """A share of the run's files, which learn about the folders above their contexts together."""
+    from chaimeleon_lint.model.context import Above
+
+    above = Above()
+    return [_guarded_job(job, fixing, above) for job in jobs]
+
+
 PARALLEL_FROM = 4
 """Fewer files than this are linted in this process: starting workers would cost more than it saves."""
+SHARES_PER_WORKER = 8
+"""The files are dealt to the workers in this many shares each: a worker that drew long files gets fewer."""
 
 
-def _lint_all(jobs: list[Job], fixing: bool, workers: int) -> "list[tuple[str, Result] | _Failed]":
+def _lint_all(jobs: list[Job], fixing: bool, workers: int) -> "list[tuple[str | None, Result] | _Failed]":
     if workers <= 1 or len(jobs) < PARALLEL_FROM:
-        return [_guarded_job(job, fixing) for job in jobs]
+        return _guarded_jobs(jobs, fixing)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -165,17 +177,19 @@ def _lint_all(jobs: list[Job], fixing: bool, workers: int) -> "list[tuple[str, R
     from chaimeleon_lint.interrupt import default_in_worker
 
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    done: list[tuple[str, Result] | _Failed] = []
+    size = max(1, len(jobs) // (workers * SHARES_PER_WORKER))
+    shares = [jobs[start:start + size] for start in range(0, len(jobs), size)]
+    done: list[tuple[str | None, Result] | _Failed] = []
     try:
         with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=default_in_worker) as pool:
-            done.extend(pool.map(partial(_guarded_job, fixing=fixing), jobs,
-                                 chunksize=max(1, len(jobs) // (workers * 8))))
+            for outcomes in pool.map(partial(_guarded_jobs, fixing=fixing), shares):
+                done.extend(outcomes)
     except BrokenProcessPool:  # a worker died (a crash in native code): find the file, keep the rest
         done.extend(_isolated(job, fixing, context) for job in jobs[len(done):])
     return done
 
 
-def _isolated(job: Job, fixing: bool, context: object) -> "tuple[str, Result] | _Failed":
+def _isolated(job: Job, fixing: bool, context: object) -> "tuple[str | None, Result] | _Failed":
     """One file in a process of its own, so that a file which kills its process is the one named."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -298,12 +312,12 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
         raise UsageError(str(exc)) from None
     request, fixing = settings.build, settings.fixing
     jobs: list[Job] = []
-    found: dict[Path, "Config"] = {}  # by folder, and by configuration file: each looked up and parsed once a run
+    configs = _Configs(config)
     for shown, path in targets:
         try:
             data = read_input(shown, path)
             source = decode(data, shown)
-            cfg = fixed_config or _discovered(config, path.parent if path is not None else Path.cwd(), found)
+            cfg = fixed_config or configs.of(path.parent if path is not None else Path.cwd())
         except (InputError, config.ConfigError) as exc:
             fail(str(exc))
             status = EXIT_ERROR
@@ -355,7 +369,7 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
             continue
         text, result = outcome
         source = job.source
-        if text != source.text:
+        if text is not None and text != source.text:
             from chaimeleon_lint.fix.apply import FixError, encode_like, unified_diff, write_atomically
 
             if fixing == "diff":
@@ -427,18 +441,23 @@ def _history(result, since: str, path: Path | None, context_dir: Path | None, cf
     return with_hits(result, [(RULE, hit) for hit in hits], [], options, cat), moved
 
 
-def _discovered(config_module, folder: Path, found: dict[Path, "Config"]) -> "Config":  # type: ignore[no-untyped-def]
-    """The configuration for a file in `folder`. `found` holds folders and configuration files (a path
-    is never both): the files of a repository share one configuration, read once."""
-    if folder not in found:
-        path = config_module.find(folder)
-        if path is None:
-            found[folder] = config_module.Config()
-        else:
-            if path not in found:
-                found[path] = config_module.load(path)
-            found[folder] = found[path]
-    return found[folder]
+class _Configs:
+    """The configuration of each folder in one run: every folder above the files is looked at once,
+    and the files of a repository share one configuration, parsed once."""
+
+    def __init__(self, config_module) -> None:  # type: ignore[no-untyped-def]
+        self.config = config_module
+        self.nearest: dict[Path, Path | None] = {}  # folder → the configuration file at or above it
+        self.parsed: dict[Path | None, "Config"] = {None: config_module.Config()}
+        self.by_folder: dict[Path, "Config"] = {}
+
+    def of(self, folder: Path) -> "Config":
+        if folder not in self.by_folder:
+            path = self.config.find(folder, self.nearest)
+            if path not in self.parsed:
+                self.parsed[path] = self.config.load(path)
+            self.by_folder[folder] = self.parsed[path]
+        return self.by_folder[folder]
 
 
 def rendered(results: list, fmt: str, lines_of) -> str:  # type: ignore[no-untyped-def, type-arg]

@@ -130,6 +130,13 @@ def test_copy_from_outside_the_context(tmp_path: Path) -> None:
     assert "'../secret.txt' is outside the build context" in findings(proc)[0][2]
 
 
+def test_a_name_that_starts_with_two_dots_is_inside_the_context(tmp_path: Path) -> None:
+    (tmp_path / "..data.csv").write_text("x\n")
+    (tmp_path / "Dockerfile").write_text("FROM ubuntu:22.04\nCOPY ..data.csv /opt/\nCOPY ../data.csv /opt/\n")
+    proc = run("--format", "json", "--select", "CHL902", "Dockerfile", cwd=tmp_path)
+    assert [(rule, line) for rule, line, _ in findings(proc)] == [("CHL902", 3)]
+
+
 def test_missing_and_dockerignored_sources(tmp_path: Path) -> None:
     (tmp_path / "kept.txt").write_text("x\n")
     (tmp_path / "secret.env").write_text("x\n")

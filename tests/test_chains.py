@@ -199,6 +199,13 @@ def test_matrix_needs_build(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "--matrix needs --build" in proc.stderr
 
 
+def test_the_quick_look_takes_name_labels_only_where_the_word_starts() -> None:
+    from chaimeleon_lint.chain import _names
+
+    text = 'LABEL name="a" filename=b x.name=c\nLABEL my_name=d\nname = \'e\'\nrename=f'
+    assert _names(text) == ["a", "c", "e"]
+
+
 def test_selection_is_what_changed_everything_below_and_the_parents_they_need() -> None:
     from chaimeleon_lint.chain import Chains
 

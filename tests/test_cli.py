@@ -80,6 +80,24 @@ def test_config_errors_name_the_key(tmp_path: Path) -> None:
     assert not rules & {"CHL101", "CHL103", "CHL104"} and "CHL201" in rules
 
 
+def test_each_folder_above_the_dockerfiles_is_looked_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two Dockerfiles below one configuration: the second lookup stops at the folder they share."""
+    from chaimeleon_lint import config
+
+    (tmp_path / ".chaimeleon-lint.toml").write_text("ignore = []\n")
+    for name in ("a", "b"):
+        (tmp_path / "repo" / name).mkdir(parents=True)
+    looked: list[Path] = []
+    real = config._config_in
+    monkeypatch.setattr(config, "_config_in", lambda folder: looked.append(folder) or real(folder))
+    nearest: dict[Path, Path | None] = {}
+    found = [config.find(tmp_path / "repo" / name, nearest) for name in ("a", "b")]
+    root = tmp_path.resolve()
+    assert found == [root / ".chaimeleon-lint.toml"] * 2
+    assert looked == [root / "repo" / "a", root / "repo", root, root / "repo" / "b"]
+    assert config.find(tmp_path / "repo" / "b") == root / ".chaimeleon-lint.toml"  # without memory, the same
+
+
 def test_stdin_and_explain() -> None:
     proc = run("--format", "json", "-", stdin=b"FROM ubuntu\n")
     assert [1] == [f["line"] for f in json.loads(proc.stdout)["findings"] if f["rule"] == "CHL701"]
@@ -134,13 +152,13 @@ def test_a_file_the_linter_fails_on_is_named_and_the_others_are_reported(
     names = _five_dockerfiles(tmp_path)
     real = runner._lint_job
 
-    def failing(job, fixing):  # type: ignore[no-untyped-def]
+    def failing(job, fixing, above=None):  # type: ignore[no-untyped-def]
         if job.shown.endswith("c/Dockerfile"):
             if failure == "crash":
                 faulthandler.disable()  # pytest's, inherited by the worker: no dump for a planned crash
                 os.kill(os.getpid(), signal.SIGSEGV)
             raise RuntimeError("boom")
-        return real(job, fixing)
+        return real(job, fixing, above)
 
     monkeypatch.setattr(runner, "_lint_job", failing)
     monkeypatch.chdir(tmp_path)

@@ -349,3 +349,20 @@ def test_build_args_known_with_build(tmp_path, build_args, lines) -> None:
     result = lint_source(decode(path.read_bytes(), "Dockerfile"), tmp_path,
                          Options(select=frozenset({"CHL103"}), build_args=build_args), catalogue.load(), collect(), path)
     assert [f.line for f in result.findings] == lines
+
+
+def test_the_dockerfiles_of_one_repository_read_the_folders_above_them_once(tmp_path, monkeypatch) -> None:
+    """The licence search of a run (CHL104) remembers each folder: a second context in the same
+    repository reads only its own folder, and finds the licence at the root all the same."""
+    from chaimeleon_lint.model import context as context_module
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "LICENSE").write_text("SPDX-License-Identifier: MIT\n")
+    read: list = []
+    real = context_module._license_in
+    monkeypatch.setattr(context_module, "_license_in", lambda folder: read.append(folder.name) or real(folder))
+    above = context_module.Above()
+    for name in ("a", "b"):
+        (tmp_path / "images" / name).mkdir(parents=True)
+        assert context_module.Context(tmp_path / "images" / name, above=above).license() == "MIT"
+    assert read == ["a", "images", tmp_path.name, "b"]

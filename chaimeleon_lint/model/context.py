@@ -57,20 +57,43 @@ def _ignore_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + "(/.*)?$")
 
 
+class Above:
+    """What the folders above build contexts hold, asked once per run, not once per Dockerfile:
+    a repository's Dockerfiles share the folders up to its root."""
+
+    __slots__ = ("repository", "licences")
+
+    def __init__(self) -> None:
+        self.repository: dict[Path, bool] = {}  # folder → it holds `.git`
+        self.licences: dict[Path, str | None] = {}  # folder → the licence its files state
+
+    def is_repository(self, directory: Path) -> bool:
+        if directory not in self.repository:
+            self.repository[directory] = (directory / ".git").exists()
+        return self.repository[directory]
+
+    def licence(self, directory: Path) -> str | None:
+        if directory not in self.licences:
+            self.licences[directory] = _license_in(directory)
+        return self.licences[directory]
+
+
 class Context:
     """The build context directory; every read is bounded and never raises."""
 
-    __slots__ = ("root", "ignore", "problems", "_cache")
+    __slots__ = ("root", "ignore", "problems", "above", "_cache", "_base")
 
     def __init__(self, root: Path, ignore: tuple[tuple[bool, re.Pattern[str]], ...] = (),
-                 problems: tuple[str, ...] = ()) -> None:
+                 problems: tuple[str, ...] = (), above: Above | None = None) -> None:
         self.root = root
         self.ignore = ignore  # (negated, pattern) for each .dockerignore line, in order
         self.problems = problems
+        self.above = above if above is not None else Above()
         self._cache: dict[str, str | None] = {}
+        self._base = os.fspath(root)  # stat by string: a Path per look costs more than the system call
 
     @classmethod
-    def open(cls, root: Path, dockerfile: Path | None = None) -> "Context":
+    def open(cls, root: Path, dockerfile: Path | None = None, above: Above | None = None) -> "Context":
         """Read `.dockerignore` (or BuildKit's `<Dockerfile>.dockerignore` beside the Dockerfile)."""
         candidates = [root / ".dockerignore"]
         if dockerfile is not None:
@@ -93,7 +116,7 @@ class Context:
                 except re.error as exc:
                     problems.append(f"{path.name}:{number}: invalid pattern {line!r} ({exc}); ignored")
             break
-        return cls(root, tuple(rules), tuple(problems))
+        return cls(root, tuple(rules), tuple(problems), above)
 
     def ignored(self, rel: str) -> bool:
         excluded = False
@@ -104,19 +127,15 @@ class Context:
 
     def _path(self, rel: str) -> Path | None:
         """The real path of a context-relative one, or None when it escapes the context."""
-        clean = os.path.normpath(rel.lstrip("/"))
-        if clean == ".":
-            return self.root
-        if clean.startswith(".."):
-            return None
-        return self.root / clean
+        clean = _inside(rel)
+        return None if clean is None else self.root if clean == "." else self.root / clean
 
     def _stat(self, rel: str) -> os.stat_result | None:
-        path = self._path(rel)
-        if path is None or self.ignored(os.path.normpath(rel.lstrip("/"))):
+        clean = _inside(rel)
+        if clean is None or self.ignored(clean):
             return None
         try:
-            return path.stat()
+            return os.stat(self._base if clean == "." else os.path.join(self._base, clean))
         except (OSError, ValueError):
             return None
 
@@ -167,8 +186,14 @@ class Context:
         root (the nearest folder holding `.git`); the context alone when it is in no repository."""
         context = self.root.resolve()
         chain = [context, *context.parents]
-        top = next((i for i, d in enumerate(chain) if (d / ".git").exists()), 0)
-        return next((found for d in chain[:top + 1] if (found := _license_in(d))), None)
+        top = next((i for i, d in enumerate(chain) if self.above.is_repository(d)), 0)
+        return next((found for d in chain[:top + 1] if (found := self.above.licence(d))), None)
+
+
+def _inside(rel: str) -> str | None:
+    """A context-relative path normalised, or None when it leads out of the context."""
+    clean = os.path.normpath(rel.lstrip("/"))
+    return None if clean == ".." or clean.startswith("../") else clean
 
 
 def _license_in(directory: Path) -> str | None:
