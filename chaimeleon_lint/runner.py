@@ -162,45 +162,32 @@ def _guarded_jobs(jobs: list[Job], fixing: bool) -> "list[tuple[str | None, Resu
 
 PARALLEL_FROM = 4
 """Fewer files than this are linted in this process: starting workers would cost more than it saves."""
-SHARES_PER_WORKER = 8
-"""The files are dealt to the workers in this many shares each: a worker that drew long files gets fewer."""
+SHARES_PER_WORKER = 32
+"""The files are dealt to the workers in this many shares each: a worker that drew long files takes fewer."""
+DIED = "the linting process died (a crash in native code, such as the shell parser)"
 
 
 def _lint_all(jobs: list[Job], fixing: bool, workers: int) -> "list[tuple[str | None, Result] | _Failed]":
-    if workers <= 1 or len(jobs) < PARALLEL_FROM:
+    """Every job's outcome, in order: in forked workers from PARALLEL_FROM files on (where the
+    system can fork). A share whose worker died is linted again a file per share, which finds the
+    file that kills its process; that one is reported, the others are linted."""
+    if workers <= 1 or len(jobs) < PARALLEL_FROM or not hasattr(os, "fork"):
         return _guarded_jobs(jobs, fixing)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
     from functools import partial
 
-    from chaimeleon_lint.interrupt import default_in_worker
+    from chaimeleon_lint.forked import run_shares
 
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-    size = max(1, len(jobs) // (workers * SHARES_PER_WORKER))
-    shares = [jobs[start:start + size] for start in range(0, len(jobs), size)]
+    work = partial(_guarded_jobs, fixing=fixing)
+    count = min(len(jobs), workers * SHARES_PER_WORKER)
+    bounds = [len(jobs) * n // count for n in range(count + 1)]
+    shares = [jobs[start:end] for start, end in zip(bounds, bounds[1:])]
     done: list[tuple[str | None, Result] | _Failed] = []
-    try:
-        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context, initializer=default_in_worker) as pool:
-            for outcomes in pool.map(partial(_guarded_jobs, fixing=fixing), shares):
-                done.extend(outcomes)
-    except BrokenProcessPool:  # a worker died (a crash in native code): find the file, keep the rest
-        done.extend(_isolated(job, fixing, context) for job in jobs[len(done):])
+    for share, outcomes in zip(shares, run_shares(work, shares, workers)):
+        if outcomes is None:  # find the file: alone, each kills at most its own process
+            alone = run_shares(work, [[job] for job in share], workers)
+            outcomes = [single[0] if single is not None else _Failed(DIED) for single in alone]
+        done.extend(outcomes)
     return done
-
-
-def _isolated(job: Job, fixing: bool, context: object) -> "tuple[str | None, Result] | _Failed":
-    """One file in a process of its own, so that a file which kills its process is the one named."""
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    from chaimeleon_lint.interrupt import default_in_worker
-
-    with ProcessPoolExecutor(1, mp_context=context, initializer=default_in_worker) as pool:  # type: ignore[arg-type]
-        try:
-            return pool.submit(_guarded_job, job, fixing).result()
-        except BrokenProcessPool:
-            return _Failed("the linting process died (a crash in native code, such as the shell parser)")
 
 
 class Settings(NamedTuple):
