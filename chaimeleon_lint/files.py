@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from pathlib import Path
 
 _KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
@@ -19,18 +20,27 @@ class NotRegularFile(OSError):
         self.kind = kind
 
 
-def read_regular(path: Path, limit: int = -1) -> bytes:
+def read_regular(path: Path | str, limit: int = -1) -> bytes:
     """The bytes of a regular file (at most `limit`); NotRegularFile for anything else, without
-    blocking: the file is opened non-blocking and checked before it is read."""
+    blocking: the file is opened non-blocking and checked before it is read. Read with os.read
+    in the file's size: a buffered reader asked for up to `limit` bytes allocates that much
+    first, which made reading a small Dockerfile five times slower."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise NotRegularFile(path, next((kind for test, kind in _KINDS if test(mode)), "not a regular file"))
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
+            raise NotRegularFile(Path(path), next((kind for test, kind in _KINDS if test(status.st_mode)),
+                                                  "not a regular file"))
         os.set_blocking(fd, True)
-        handle = os.fdopen(fd, "rb")
-    except BaseException:
+        wanted = limit if limit >= 0 else sys.maxsize
+        chunks: list[bytes] = []
+        got = 0
+        while got < wanted:  # the size is a hint: the file may grow or shrink while it is read
+            chunk = os.read(fd, min(wanted - got, max(status.st_size + 1 - got, 1 << 16)))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
+    finally:
         os.close(fd)
-        raise
-    with handle:
-        return handle.read(limit)

@@ -7,7 +7,7 @@ results its own way. Messages for the user go to standard error, one line each.
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -15,6 +15,8 @@ from chaimeleon_lint.discovery import discover
 
 if TYPE_CHECKING:  # annotations only: these modules load lazily, when linting starts
     from chaimeleon_lint.config import Config
+    from chaimeleon_lint.catalogue import Catalogue
+    from chaimeleon_lint.checks import CheckFn
     from chaimeleon_lint.linter import Options, Result
     from chaimeleon_lint.model.context import Above
     from chaimeleon_lint.profile import Profile
@@ -122,14 +124,20 @@ def read_input(shown: str, path: Path | None) -> bytes:
         raise InputError(shown, f"cannot read: {exc.strerror or exc}") from None
 
 
-def _lint_job(job: Job, fixing: bool, above: "Above | None" = None) -> "tuple[str | None, Result]":
+class _Shared(NamedTuple):
+    """What the files of one share use alike, looked up once for them all."""
+
+    catalogue: "Catalogue"
+    checks: "Mapping[str, CheckFn]"
+    above: "Above"  # what the share learned of the folders above its build contexts
+
+
+def _lint_job(job: Job, fixing: bool, shared: _Shared) -> "tuple[str | None, Result]":
     """The pure part, run in worker processes with --jobs: lint (and fix in memory) one file. The
     text comes back only when fixing: a lint alone leaves it as the job holds it."""
-    from chaimeleon_lint import catalogue
-    from chaimeleon_lint.checks import collect
     from chaimeleon_lint.linter import fix_source, lint_source
 
-    cat, checks = catalogue.load(), collect()
+    cat, checks, above = shared
     if fixing:
         return fix_source(job.source, job.ctx, job.options, cat, checks, job.path, above)
     return None, lint_source(job.source, job.ctx, job.options, cat, checks, job.path, above)
@@ -141,10 +149,10 @@ class _Failed(NamedTuple):
     reason: str
 
 
-def _guarded_job(job: Job, fixing: bool, above: "Above | None" = None) -> "tuple[str | None, Result] | _Failed":
+def _guarded_job(job: Job, fixing: bool, shared: _Shared) -> "tuple[str | None, Result] | _Failed":
     """`_lint_job`, with an exception turned into a report naming where it was raised."""
     try:
-        return _lint_job(job, fixing, above)
+        return _lint_job(job, fixing, shared)
     except Exception as exc:  # any bug of ours: one file's report, not a traceback that loses the others
         import traceback
 
@@ -153,11 +161,13 @@ def _guarded_job(job: Job, fixing: bool, above: "Above | None" = None) -> "tuple
 
 
 def _guarded_jobs(jobs: list[Job], fixing: bool) -> "list[tuple[str | None, Result] | _Failed]":
-    """A share of the run's files, which learn about the folders above their contexts together."""
+    """A share of the run's files: the catalogue, the checks and what is above the contexts are shared."""
+    from chaimeleon_lint import catalogue
+    from chaimeleon_lint.checks import collect
     from chaimeleon_lint.model.context import Above
 
-    above = Above()
-    return [_guarded_job(job, fixing, above) for job in jobs]
+    shared = _Shared(catalogue.load(), collect(), Above())
+    return [_guarded_job(job, fixing, shared) for job in jobs]
 
 
 PARALLEL_FROM = 4

@@ -103,6 +103,15 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert f"{tmp_path / 'Dockerfile'}: cannot read: Permission denied" in result.output
 
 
+@pytest.mark.parametrize("limit", [-1, 0, 1, 65_535, 65_536, 200_000, 200_001, 10**9])
+def test_reading_stops_at_the_limit_or_the_end(tmp_path: Path, limit: int) -> None:
+    from chaimeleon_lint.files import read_regular
+
+    data = bytes(range(256)) * 782  # 200,192 bytes: several reads of 64 KiB
+    (tmp_path / "big").write_bytes(data)
+    assert read_regular(tmp_path / "big", limit) == (data if limit < 0 else data[:limit])
+
+
 def test_dockerfile_that_is_a_symlink_loop(tmp_path: Path) -> None:
     os.symlink("Dockerfile", tmp_path / "Dockerfile")
     proc = run("Dockerfile", cwd=tmp_path)

@@ -152,13 +152,13 @@ def test_a_file_the_linter_fails_on_is_named_and_the_others_are_reported(
     names = _five_dockerfiles(tmp_path)
     real = runner._lint_job
 
-    def failing(job, fixing, above=None):  # type: ignore[no-untyped-def]
+    def failing(job, fixing, shared):  # type: ignore[no-untyped-def]
         if job.shown.endswith("c/Dockerfile"):
             if failure == "crash":
                 faulthandler.disable()  # pytest's, inherited by the worker: no dump for a planned crash
                 os.kill(os.getpid(), signal.SIGSEGV)
             raise RuntimeError("boom")
-        return real(job, fixing, above)
+        return real(job, fixing, shared)
 
     monkeypatch.setattr(runner, "_lint_job", failing)
     monkeypatch.chdir(tmp_path)

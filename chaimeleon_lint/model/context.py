@@ -81,7 +81,7 @@ class Above:
 class Context:
     """The build context directory; every read is bounded and never raises."""
 
-    __slots__ = ("root", "ignore", "problems", "above", "_cache", "_base")
+    __slots__ = ("root", "ignore", "problems", "above", "_cache", "_stats", "_base")
 
     def __init__(self, root: Path, ignore: tuple[tuple[bool, re.Pattern[str]], ...] = (),
                  problems: tuple[str, ...] = (), above: Above | None = None) -> None:
@@ -90,6 +90,7 @@ class Context:
         self.problems = problems
         self.above = above if above is not None else Above()
         self._cache: dict[str, str | None] = {}
+        self._stats: dict[str, os.stat_result | None] = {}  # a COPY source is asked about three times
         self._base = os.fspath(root)  # stat by string: a Path per look costs more than the system call
 
     @classmethod
@@ -131,13 +132,17 @@ class Context:
         return None if clean is None else self.root if clean == "." else self.root / clean
 
     def _stat(self, rel: str) -> os.stat_result | None:
+        if rel in self._stats:
+            return self._stats[rel]
         clean = _inside(rel)
-        if clean is None or self.ignored(clean):
-            return None
-        try:
-            return os.stat(self._base if clean == "." else os.path.join(self._base, clean))
-        except (OSError, ValueError):
-            return None
+        found = None
+        if clean is not None and not self.ignored(clean):
+            try:
+                found = os.stat(self._base if clean == "." else os.path.join(self._base, clean))
+            except (OSError, ValueError):
+                pass
+        self._stats[rel] = found
+        return found
 
     def is_file(self, rel: str) -> bool:
         st = self._stat(rel)

@@ -243,9 +243,11 @@ class _Walker:
     def emit(self, argv: tuple[Word, ...], assigns: tuple[tuple[str, Word], ...],
              redirects: tuple[Redirect, ...], node: "Node", stdin: Word | None = None,
              word_nodes: "tuple[Node, ...]" = ()) -> Command:
+        first = self.first_line
         spans = () if self.depth else tuple(
-            (self.line(n), n.start_point[1], self.end_line(n), n.end_point[1]) for n in word_nodes)
-        command = Command(argv, assigns, redirects, self.line(node), self.end_line(node), stdin,
+            (first + start[0], start[1], first + end[0], end[1])
+            for start, end in ((n.start_point, n.end_point) for n in word_nodes))
+        command = Command(argv, assigns, redirects, first + node.start_point[0], first + node.end_point[0], stdin,
                           self.conditions, self.function, spans)
         self.commands.append(command)
         return command

@@ -83,10 +83,7 @@ class Invocation(NamedTuple):
     argv: tuple[Word, ...]
     sudo: bool  # run through sudo (as root unless -u says otherwise)
     run_as: str | None  # `sudo -u NAME`, `gosu NAME`
-
-    @property
-    def name(self) -> str:
-        return self.argv[0].text.rsplit("/", 1)[-1] if self.argv else ""
+    name: str  # the program's base name, "" without one: asked by every effect, so computed once
 
     @property
     def args(self) -> tuple[Word, ...]:
@@ -123,7 +120,7 @@ def unwrap(command: Command) -> Invocation:
             user = opts.last("u", "user")
             run_as = user.text if user is not None else "root"
         argv = tuple(rest[consumed:])
-    return Invocation(tuple(argv), sudo, run_as)
+    return Invocation(tuple(argv), sudo, run_as, argv[0].text.rsplit("/", 1)[-1] if argv else "")
 
 
 def _leading_options(args: list[Word], short: str, long: frozenset[str]) -> list[Word]:
