@@ -1,5 +1,6 @@
 """`.chaimeleon-lint.toml` or `[tool.chaimeleon-lint]` in pyproject.toml, nearest upward."""
 
+import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -30,33 +31,36 @@ class Config(NamedTuple):
     platform: str | None = None  # a shipped profile's name, or a profile file (relative to the configuration)
 
 
-def find(start: Path, nearest: dict[Path, Path | None] | None = None) -> Path | None:
+def find(start: Path, nearest: dict[str, str | None] | None = None) -> Path | None:
     """The nearest config file at or above `start`. `nearest` (folder → its answer) carries what
-    earlier calls found, so the Dockerfiles of one tree look at each folder above them once."""
+    earlier calls found, so the Dockerfiles of one tree look at each folder above them once.
+    Folders are strings here: a Path per folder costs more than the look itself."""
     nearest = {} if nearest is None else nearest
-    walked: list[Path] = []
-    found: Path | None = None
-    directory = start.resolve()
-    for candidate_dir in (directory, *directory.parents):
-        if candidate_dir in nearest:
-            found = nearest[candidate_dir]
+    walked: list[str] = []
+    found: str | None = None
+    directory = os.path.realpath(start)
+    while True:
+        if directory in nearest:
+            found = nearest[directory]
             break
-        walked.append(candidate_dir)
-        found = _config_in(candidate_dir)
-        if found is not None:
+        walked.append(directory)
+        found = _config_in(directory)
+        parent = os.path.dirname(directory)
+        if found is not None or parent == directory:
             break
+        directory = parent
     for folder in walked:
         nearest[folder] = found
-    return found
+    return Path(found) if found is not None else None
 
 
-def _config_in(directory: Path) -> Path | None:
-    own = directory / FILE_NAME
-    if own.is_file():
+def _config_in(directory: str) -> str | None:
+    own = os.path.join(directory, FILE_NAME)
+    if os.path.isfile(own):
         return own
-    pyproject = directory / "pyproject.toml"
+    pyproject = os.path.join(directory, "pyproject.toml")
     try:
-        if pyproject.is_file() and b"[tool.chaimeleon-lint]" in read_regular(pyproject, 1024 * 1024):
+        if os.path.isfile(pyproject) and b"[tool.chaimeleon-lint]" in read_regular(pyproject, 1024 * 1024):
             return pyproject
     except OSError:  # unreadable, or not a regular file: not a configuration
         pass

@@ -444,7 +444,7 @@ class _Configs:
 
     def __init__(self, config_module) -> None:  # type: ignore[no-untyped-def]
         self.config = config_module
-        self.nearest: dict[Path, Path | None] = {}  # folder → the configuration file at or above it
+        self.nearest: dict[str, str | None] = {}  # folder → the configuration file at or above it
         self.parsed: dict[Path | None, "Config"] = {None: config_module.Config()}
         self.by_folder: dict[Path, "Config"] = {}
 

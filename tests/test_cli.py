@@ -89,8 +89,8 @@ def test_each_folder_above_the_dockerfiles_is_looked_at_once(tmp_path: Path, mon
         (tmp_path / "repo" / name).mkdir(parents=True)
     looked: list[Path] = []
     real = config._config_in
-    monkeypatch.setattr(config, "_config_in", lambda folder: looked.append(folder) or real(folder))
-    nearest: dict[Path, Path | None] = {}
+    monkeypatch.setattr(config, "_config_in", lambda folder: looked.append(Path(folder)) or real(folder))
+    nearest: dict[str, str | None] = {}
     found = [config.find(tmp_path / "repo" / name, nearest) for name in ("a", "b")]
     root = tmp_path.resolve()
     assert found == [root / ".chaimeleon-lint.toml"] * 2

@@ -177,6 +177,7 @@ class _Walker:
                  user: str | None, conditions: tuple[Command, ...] = (), function: str | None = None,
                  level: int = 0) -> None:
         self.source = source
+        self.ascii = source.decode("ascii") if source.isascii() else None  # byte offsets are its indexes
         self.first_line = first_line
         self.home = home
         self.bash = bash
@@ -191,6 +192,8 @@ class _Walker:
 
     def text(self, node: "Node") -> str:
         """The node's text in the script as written (the parsed bytes may be masked)."""
+        if self.ascii is not None:
+            return self.ascii[node.start_byte:node.end_byte]
         return self.source[node.start_byte:node.end_byte].decode(errors="replace")
 
     def line(self, node: "Node") -> int:
@@ -401,20 +404,21 @@ class _Walker:
         argv_nodes: list["Node"] = []
         extra: list[Redirect] = list(redirects)
         for child in node.named_children:
-            if child.type == "variable_assignment":
+            kind = child.type
+            if kind == "variable_assignment":
                 name = child.child_by_field_name("name")
                 value = child.child_by_field_name("value")
                 if name is not None:
                     assigns.append((self.text(name), self.word(value) if value is not None else Value("")))
-            elif child.type == "file_redirect":
+            elif kind == "file_redirect":
                 extra.append(self.redirect(child))
-            elif child.type == "herestring_redirect":
+            elif kind == "herestring_redirect":
                 target = child.named_children[-1] if child.named_children else None
                 stdin = self.word(target) if target is not None else UNKNOWN
-            elif child.type in ("heredoc_redirect",):
+            elif kind == "heredoc_redirect":
                 stdin = self.heredoc_text(child)
             else:
-                target = child.named_children[0] if child.type == "command_name" and child.named_children else child
+                target = child.named_children[0] if kind == "command_name" and child.named_children else child
                 for word in self.words(target):
                     argv.append(word)
                     argv_nodes.append(target)
@@ -460,7 +464,7 @@ class _Walker:
         text = self.text(node)
         if kind in ("word", "number"):
             value = Value(_WORD_ESCAPE.sub(r"\1", text) if "\\" in text else text)
-            return self.tilde(value, text)
+            return self.tilde(value, text) if text[:1] == "~" else value
         if kind == "raw_string":
             return Value(text[1:-1])
         if kind == "ansi_c_string":

@@ -93,9 +93,10 @@ class Invocation(NamedTuple):
 def unwrap(command: Command) -> Invocation:
     """Peel `sudo`, `env`, `exec`, `nice`, `gosu user` ... so `sudo -E apt-get install` is apt-get."""
     argv = command.argv
-    sudo, run_as = False, None
+    sudo, run_as, name = False, None, ""
     for _ in range(8):
         if not argv:
+            name = ""
             break
         name = argv[0].text.rsplit("/", 1)[-1]
         if name in ("gosu", "su-exec") and len(argv) > 2:
@@ -110,8 +111,9 @@ def unwrap(command: Command) -> Invocation:
                 rest.pop(0)
         if name == "timeout":
             rest = _drop_first_operand(rest, short, long)
-        opts = getopt(_leading_options(rest, short, long), short, long)
-        consumed = len(_leading_options(rest, short, long))
+        leading = _leading_options(rest, short, long)
+        opts = getopt(leading, short, long)
+        consumed = len(leading)
         if name == "env":
             while consumed < len(rest) and "=" in rest[consumed].text:
                 consumed += 1
@@ -120,7 +122,9 @@ def unwrap(command: Command) -> Invocation:
             user = opts.last("u", "user")
             run_as = user.text if user is not None else "root"
         argv = tuple(rest[consumed:])
-    return Invocation(tuple(argv), sudo, run_as, argv[0].text.rsplit("/", 1)[-1] if argv else "")
+    else:  # eight wrappers deep: the name of what is left
+        name = argv[0].text.rsplit("/", 1)[-1] if argv else ""
+    return Invocation(tuple(argv), sudo, run_as, name)
 
 
 def _leading_options(args: list[Word], short: str, long: frozenset[str]) -> list[Word]:

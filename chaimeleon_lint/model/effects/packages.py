@@ -25,9 +25,9 @@ SYSTEM_MANAGERS = frozenset({"apt", "apk", "yum"})
 
 def pip_argv(inv: Invocation) -> tuple[Word, ...] | None:
     """The pip arguments of `pip ...`, `pip3.11 ...` or `python3 -m pip ...`; None otherwise."""
-    if _PIP.match(inv.name):
+    if inv.name[:3] == "pip" and _PIP.match(inv.name):  # the prefix first: most commands are neither
         return inv.args
-    if PYTHON.match(inv.name):
+    if inv.name[:6] == "python" and PYTHON.match(inv.name):
         args = inv.args
         for i, word in enumerate(args[:-1]):
             if word.text == "-m" and args[i + 1].text == "pip":
