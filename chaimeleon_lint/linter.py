@@ -32,6 +32,7 @@ class Options(NamedTuple):
     platform: Profile | None = None  # chosen by --platform or the configuration; None: detected
     platform_from: str = "--platform"  # where the choice was made
     siblings: Mapping[str, SiblingBase] = {}  # images of the run it may be built FROM
+    edits: bool = True  # compute the autofixes: only --fix and the formats that show them need them
 
 
 class Suppressed(NamedTuple):
@@ -110,7 +111,7 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
         for hit in check(image):
             if hit.path is None and suppressed.covers(rule, hit.span.line if hit.span else None):
                 continue
-            edits = fixes.edits(rule, hit) if hit.path is None else ()
+            edits = fixes.edits(rule, hit) if hit.path is None and options.edits else ()
             finding = _finding(rule, hit, catalogue, shown(hit.path), options, tuple((shown(p), n) for p, n in hit.via),
                                edits, image.platform)
             if finding is not None:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # annotations only: these modules load lazily, when linting s
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
 FORMATS = ("text", "json", "sarif", "github", "markdown")
+SHOW_EDITS = frozenset({"json", "sarif", "markdown"})  # the formats that say what --fix would change
 
 
 def fail(message: str) -> None:
@@ -308,6 +309,7 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
     except config.ConfigError as exc:
         raise UsageError(str(exc)) from None
     request, fixing = settings.build, settings.fixing
+    edits = fixing is not None or bool(SHOW_EDITS.intersection([settings.fmt, *(fmt for fmt, _ in settings.outputs)]))
     jobs: list[Job] = []
     configs = _Configs(config)
     for shown, path in targets:
@@ -340,7 +342,7 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
             known_base_images=cfg.known_base_images or (),
             kind=settings.kind or cfg.kind,
             build_args=_build_arg_values(request.build_args) if request is not None else None,
-            platform=chosen_here, platform_from="--platform" if chosen else "configuration",
+            platform=chosen_here, platform_from="--platform" if chosen else "configuration", edits=edits,
         )
         context_dir = settings.context_dir
         ctx = context_dir if context_dir is not None else (path.parent if path is not None else None)

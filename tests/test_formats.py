@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -96,6 +98,21 @@ def test_sarif_fixes_are_the_autofix_edits() -> None:
     assert change["replacements"] == [{"deletedRegion": {"startLine": 4, "startColumn": 17, "endLine": 4,
                                                          "endColumn": 17},
                                        "insertedContent": {"text": " --no-cache-dir"}}]
+
+
+def test_the_autofixes_are_computed_only_for_what_shows_them(tmp_path: Path) -> None:
+    """The text format does not show edits, so a plain run never builds them (nor loads the fix
+    module); a SARIF file written beside it still has every fix."""
+    folder = ROOT / "examples" / "noncompliant"
+    plain = subprocess.run([sys.executable, "-X", "importtime", "-c", "from chaimeleon_lint.entry import entry; entry()",
+                            "Dockerfile"], cwd=folder, capture_output=True, text=True, timeout=60)
+    imported = {line.rsplit("|", 1)[1].strip() for line in plain.stderr.splitlines() if line.startswith("import time:")}
+    assert plain.returncode == 1 and "CHL501" in plain.stdout and "chaimeleon_lint.fix.edits" not in imported
+    sarif = tmp_path / "report.sarif"
+    proc = run("--output", f"sarif={sarif}", ".", cwd=folder)
+    assert proc.returncode == 1 and proc.stdout == plain.stdout
+    fixed = {r["ruleId"] for r in json.loads(sarif.read_text())["runs"][0]["results"] if "fixes" in r}
+    assert fixed == {"CHL301", "CHL501", "CHL502", "CHL602"}
 
 
 def test_github_commands_parse_back_to_the_findings(outputs: dict) -> None:

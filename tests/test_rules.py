@@ -354,13 +354,15 @@ def test_build_args_known_with_build(tmp_path, build_args, lines) -> None:
 def test_the_dockerfiles_of_one_repository_read_the_folders_above_them_once(tmp_path, monkeypatch) -> None:
     """The licence search of a run (CHL104) remembers each folder: a second context in the same
     repository reads only its own folder, and finds the licence at the root all the same."""
+    from pathlib import Path
+
     from chaimeleon_lint.model import context as context_module
 
     (tmp_path / ".git").mkdir()
     (tmp_path / "LICENSE").write_text("SPDX-License-Identifier: MIT\n")
     read: list = []
     real = context_module._license_in
-    monkeypatch.setattr(context_module, "_license_in", lambda folder: read.append(folder.name) or real(folder))
+    monkeypatch.setattr(context_module, "_license_in", lambda folder: read.append(Path(folder).name) or real(folder))
     above = context_module.Above()
     for name in ("a", "b"):
         (tmp_path / "images" / name).mkdir(parents=True)

@@ -59,20 +59,20 @@ def _ignore_regex(pattern: str) -> re.Pattern[str]:
 
 class Above:
     """What the folders above build contexts hold, asked once per run, not once per Dockerfile:
-    a repository's Dockerfiles share the folders up to its root."""
+    a repository's Dockerfiles share the folders up to its root. Folders are real paths as strings."""
 
     __slots__ = ("repository", "licences")
 
     def __init__(self) -> None:
-        self.repository: dict[Path, bool] = {}  # folder → it holds `.git`
-        self.licences: dict[Path, str | None] = {}  # folder → the licence its files state
+        self.repository: dict[str, bool] = {}  # folder → it holds `.git`
+        self.licences: dict[str, str | None] = {}  # folder → the licence its files state
 
-    def is_repository(self, directory: Path) -> bool:
+    def is_repository(self, directory: str) -> bool:
         if directory not in self.repository:
-            self.repository[directory] = (directory / ".git").exists()
+            self.repository[directory] = os.path.exists(os.path.join(directory, ".git"))
         return self.repository[directory]
 
-    def licence(self, directory: Path) -> str | None:
+    def licence(self, directory: str) -> str | None:
         if directory not in self.licences:
             self.licences[directory] = _license_in(directory)
         return self.licences[directory]
@@ -96,9 +96,9 @@ class Context:
     @classmethod
     def open(cls, root: Path, dockerfile: Path | None = None, above: Above | None = None) -> "Context":
         """Read `.dockerignore` (or BuildKit's `<Dockerfile>.dockerignore` beside the Dockerfile)."""
-        candidates = [root / ".dockerignore"]
+        candidates = [os.path.join(root, ".dockerignore")]
         if dockerfile is not None:
-            candidates.insert(0, dockerfile.with_name(dockerfile.name + ".dockerignore"))
+            candidates.insert(0, f"{os.fspath(dockerfile)}.dockerignore")
         rules: list[tuple[bool, re.Pattern[str]]] = []
         problems: list[str] = []
         for path in candidates:
@@ -115,7 +115,7 @@ class Context:
                 try:
                     rules.append((negate, _ignore_regex(pattern)))
                 except re.error as exc:
-                    problems.append(f"{path.name}:{number}: invalid pattern {line!r} ({exc}); ignored")
+                    problems.append(f"{os.path.basename(path)}:{number}: invalid pattern {line!r} ({exc}); ignored")
             break
         return cls(root, tuple(rules), tuple(problems), above)
 
@@ -189,10 +189,14 @@ class Context:
     def license(self) -> str | None:
         """The redistributable licence of the context or of a folder above it up to the repository
         root (the nearest folder holding `.git`); the context alone when it is in no repository."""
-        context = self.root.resolve()
-        chain = [context, *context.parents]
-        top = next((i for i, d in enumerate(chain) if self.above.is_repository(d)), 0)
-        return next((found for d in chain[:top + 1] if (found := self.above.licence(d))), None)
+        folder = os.path.realpath(self._base)
+        chain = [folder]
+        while not self.above.is_repository(folder) and os.path.dirname(folder) != folder:
+            folder = os.path.dirname(folder)
+            chain.append(folder)
+        if not self.above.is_repository(folder):  # in no repository: the context alone
+            chain = chain[:1]
+        return next((found for d in chain if (found := self.above.licence(d))), None)
 
 
 def _inside(rel: str) -> str | None:
@@ -201,12 +205,12 @@ def _inside(rel: str) -> str | None:
     return None if clean == ".." or clean.startswith("../") else clean
 
 
-def _license_in(directory: Path) -> str | None:
+def _license_in(directory: str) -> str | None:
     try:
         names = sorted(n for n in os.listdir(directory) if _LICENSE_NAMES.match(n))
     except OSError:
         return None
-    return next((found for name in names if (found := license_of(directory / name))), None)
+    return next((found for name in names if (found := license_of(Path(directory, name)))), None)
 
 
 def license_of(path: Path) -> str | None:

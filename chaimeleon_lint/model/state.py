@@ -14,6 +14,7 @@ from chaimeleon_lint.model.image import (
 from chaimeleon_lint.source.variables import Value
 
 _WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
+_INSIDE_WORLD_WRITABLE = tuple(f"{p}/" for p in _WORLD_WRITABLE)
 # Directories every Linux base image has (the FHS top level and a few below it): a COPY or mkdir
 # into them creates nothing, so they keep their owner (root), whatever --chown says.
 _BASE_DIRS = frozenset("/bin /boot /dev /etc /home /lib /media /mnt /opt /proc /root /run /sbin /srv /sys /tmp /usr "
@@ -177,7 +178,7 @@ class StageState:
                 return node.uid
             if current == "/":
                 return 0
-            if any(under(current, p) for p in _WORLD_WRITABLE):
+            if current in _WORLD_WRITABLE or current.startswith(_INSIDE_WORLD_WRITABLE):
                 return None
             current = posixpath.dirname(current)
 

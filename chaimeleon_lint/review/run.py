@@ -150,7 +150,7 @@ def _review(request: Request, text: str, settings: ReviewSettings, chosen, tmp: 
                     notes.append(f"the smoke run uses the example on request line {examples[0].line}; "
                                  f"{len(examples) - 1} more not run")
                 lint = lint._replace(build=lint.build._replace(smoke_args=smoke))
-        done = collect([display_path(dockerfile)], lint._replace(outputs=()))
+        done = collect([display_path(dockerfile)], lint)
         status = done.exit_code
         for result in done.results:
             relabelled = _relabel(result, checkout.root if checkout is not None and checkout.cloned else None)

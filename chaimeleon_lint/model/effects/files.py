@@ -168,7 +168,8 @@ def _rm(state: StageState, inv: Invocation, command: Command, user: UserState) -
         state.removed.append(path)
         state.write(path.rstrip("*").rstrip("/") or "/", "rm", command.line, user)
         prefix = path[:-2] if path.endswith("/*") else path
-        for other in [p for p in state.nodes if under(p, prefix) and p != prefix or p == path]:
+        inside = prefix.rstrip("/") + "/"  # `under(p, prefix) and p != prefix`, without a call per node
+        for other in [p for p in state.nodes if p != prefix and p.startswith(inside) or p == path]:
             del state.nodes[other]
 
 
