@@ -14,7 +14,7 @@ import signal
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from chaimeleon_lint.interrupt import SIGNALS
+from chaimeleon_lint.interrupt import default_in_worker
 
 ROUND = 1024
 """Shares per round at most: their numbers are written to the queue before the workers start, and
@@ -25,7 +25,8 @@ _LENGTH = 8  # bytes of a result's length
 
 def run_shares(work: Callable[[Any], Any], shares: Sequence[Any], workers: int) -> list[Any]:
     """`work(share)` of every share, in order, computed by `workers` forked processes; None where
-    the worker died on the share. An interrupt of the parent stops the workers."""
+    the worker died on the share. An interrupt of the parent stops the workers; OSError when not
+    one worker can be started."""
     results: list[Any] = [None] * len(shares)
     pending = list(range(len(shares)))
     while pending:
@@ -49,7 +50,14 @@ def _round(work: Callable[[Any], Any], shares: Sequence[Any], workers: int) -> t
     try:
         for _ in range(workers):
             read_end, write_end = os.pipe()
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:  # no more processes: those started do the work, or the caller does
+                os.close(read_end)
+                os.close(write_end)
+                if not children:
+                    raise
+                break
             if pid == 0:
                 os.close(read_end)
                 for other in children:
@@ -73,8 +81,7 @@ def _serve(work: Callable[[Any], Any], shares: Sequence[Any], queue: int, out: i
     """A worker's life: take share numbers until the queue is empty, send each share's result."""
     code = 0
     try:
-        for sig in SIGNALS:  # the signals end a worker as they end any process; the parent cleans up
-            signal.signal(sig, signal.SIG_DFL)
+        default_in_worker()
         while len(number := os.read(queue, _NUMBER)) == _NUMBER:
             payload = pickle.dumps(work(shares[int.from_bytes(number, "little")]), pickle.HIGHEST_PROTOCOL)
             _send(out, number + len(payload).to_bytes(_LENGTH, "little") + payload)

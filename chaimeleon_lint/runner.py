@@ -192,8 +192,12 @@ def _lint_all(jobs: list[Job], fixing: bool, workers: int) -> "list[tuple[str | 
     count = min(len(jobs), workers * SHARES_PER_WORKER)
     bounds = [len(jobs) * n // count for n in range(count + 1)]
     shares = [jobs[start:end] for start, end in zip(bounds, bounds[1:])]
+    try:
+        results = run_shares(work, shares, workers)
+    except OSError:  # the system cannot start a process now: this one does the work
+        return _guarded_jobs(jobs, fixing)
     done: list[tuple[str | None, Result] | _Failed] = []
-    for share, outcomes in zip(shares, run_shares(work, shares, workers)):
+    for share, outcomes in zip(shares, results):
         if outcomes is None:  # find the file: alone, each kills at most its own process
             alone = run_shares(work, [[job] for job in share], workers)
             outcomes = [single[0] if single is not None else _Failed(DIED) for single in alone]

@@ -136,6 +136,25 @@ def _five_dockerfiles(tmp_path: Path) -> list[str]:
     return names
 
 
+def test_when_no_worker_can_start_the_files_are_linted_in_this_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from click.testing import CliRunner
+
+    from chaimeleon_lint import cli
+
+    def refused() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    names = _five_dockerfiles(tmp_path)
+    monkeypatch.setattr(os, "fork", refused)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli.main, ["--format", "json", "--jobs", "2", *names])
+    assert result.exit_code == 1, result.output
+    assert [f["path"] for f in json.loads(result.stdout)["files"]] == names
+
+
 @pytest.mark.parametrize(("jobs", "failure"), [("1", "raise"), ("2", "raise"), ("2", "crash")])
 def test_a_file_the_linter_fails_on_is_named_and_the_others_are_reported(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str, failure: str) -> None:

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from chaimeleon_lint import forked
 
 
@@ -73,3 +75,25 @@ def test_an_interrupted_parent_stops_its_workers() -> None:
     proc = subprocess.run([sys.executable, "-c", _INTERRUPTED], capture_output=True, text=True, timeout=30)
     assert proc.stdout.strip() == "no worker left", proc.stderr
     assert time.monotonic() - started < 20
+
+
+def test_when_no_process_can_start_the_caller_is_told(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    def refused() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refused)
+    with pytest.raises(OSError):
+        forked.run_shares(_square_all, [[1], [2]], 2)
+
+
+def test_the_workers_that_started_do_all_the_work(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    real, started = os.fork, []
+
+    def once() -> int:
+        if started:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        started.append(1)
+        return real()
+
+    monkeypatch.setattr(os, "fork", once)
+    assert forked.run_shares(_square_all, [[n] for n in range(10)], 4) == [[n * n] for n in range(10)]

@@ -73,7 +73,7 @@ class _Simulation:
 
     def scope(self) -> Scope:
         """What `$NAME` means in the current stage at build time: its ARGs and ENV, then the rest."""
-        return Scope(self.state.scope(), self.undeclared)
+        return self.state.scope(self.undeclared)
 
     def runtime_scope(self) -> Scope:
         """What `$NAME` means when the container starts: the image's ENV only (ARGs are not kept)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 
 from chaimeleon_lint.model.context import Context
 from chaimeleon_lint.model.effects.common import absolute, numeric, under
@@ -11,7 +12,7 @@ from chaimeleon_lint.model.image import (
     KEEP, ROOT, Account, Install, Label, Launch, Node, OutOfScope, Password, Run, Stage, SudoGrant, TreeChange, TreeCopy,
     UserState, Write, find_account, find_node, home_of,
 )
-from chaimeleon_lint.source.variables import Value
+from chaimeleon_lint.source.variables import Scope, Value
 
 _WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 _INSIDE_WORLD_WRITABLE = tuple(f"{p}/" for p in _WORLD_WRITABLE)
@@ -113,8 +114,11 @@ class StageState:
         state.pip_index = parent.pip_index
         return state
 
-    def scope(self) -> dict[str, Value]:
-        return {**self.args, **self.env}
+    def scope(self, undeclared: Callable[[str], Value]) -> Scope:
+        """What `$NAME` means in the stage at build time: its ENV, then its ARGs, then `undeclared`."""
+        scope = Scope(self.args, undeclared)
+        scope.update(self.env)
+        return scope
 
     # -- users ----------------------------------------------------------------------
     def account(self, spelled: str) -> Account | None:
