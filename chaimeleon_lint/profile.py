@@ -91,8 +91,13 @@ class Profile(NamedTuple):
 def _matches(reference: str, pattern: str) -> bool:
     """fnmatchcase, after a look at the pattern's text before its first wildcard: that rules most
     references out without compiling the pattern into a regex (0.1 ms each, ten of them per file)."""
-    literal = min((i for i in map(pattern.find, "*?[") if i >= 0), default=len(pattern))
-    return reference.startswith(pattern[:literal]) and fnmatch.fnmatchcase(reference, pattern)
+    return reference.startswith(_literal(pattern)) and fnmatch.fnmatchcase(reference, pattern)
+
+
+@functools.cache
+def _literal(pattern: str) -> str:
+    """The pattern's text before its first wildcard (the shipped and configured patterns: a few dozen)."""
+    return pattern[:min((i for i in map(pattern.find, "*?[") if i >= 0), default=len(pattern))]
 
 
 @functools.cache
