@@ -208,6 +208,37 @@ def test_sigterm_while_linting_exits_143(tmp_path: Path) -> None:
     assert err == "chaimeleon-lint: interrupted by SIGTERM: nothing to clean up\n"
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads a process's children from /proc")
+def test_sigterm_while_workers_lint_leaves_none_behind(tmp_path: Path) -> None:
+    """The parent alone is signalled (as `kill PID` does): it stops its workers before it exits."""
+    body = "FROM ubuntu:22.04\n" + "".join(f"RUN mkdir -p /opt/{i} && echo {i} > /opt/{i}/id\n" for i in range(500))
+    for n in range(400):  # about 10 s of work for two workers
+        (tmp_path / f"app{n}").mkdir()
+        (tmp_path / f"app{n}" / "Dockerfile").write_text(body)
+    proc = subprocess.Popen([sys.executable, "-m", "chaimeleon_lint", "--jobs", "2", "."], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not _children(proc.pid) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    workers = _children(proc.pid)
+    assert workers, "the run ended before its workers were seen"
+    os.kill(proc.pid, signal.SIGTERM)
+    signalled = time.monotonic()
+    _, err = proc.communicate(timeout=60)
+    assert time.monotonic() - signalled < 3, "the parent waited for its workers to finish"
+    assert proc.returncode == 143, err
+    assert err == "chaimeleon-lint: interrupted by SIGTERM: nothing to clean up\n"
+    for worker in workers:
+        assert not Path(f"/proc/{worker}").exists() or "zombie" in Path(f"/proc/{worker}/status").read_text().lower()
+
+
 # -- deep inputs ----------------------------------------------------------------------------------
 
 DEEP = {
