@@ -156,7 +156,10 @@ def _blank_prefix(physical: str, has_flags: bool) -> str:
             i = j
     i = skip_space(i) if i < n and physical[i] == "\\" else i
     # One blank per UTF-8 byte: tree-sitter's columns then are the file's byte columns.
-    return "".join(c if c == "\n" else " " * len(c.encode("utf-8", errors="replace")) for c in physical[:i]) \
+    prefix = physical[:i]
+    if prefix.isascii() and "\n" not in prefix:  # `RUN ` and its flags on one line: most instructions
+        return " " * i + physical[i:]
+    return "".join(c if c == "\n" else " " * len(c.encode("utf-8", errors="replace")) for c in prefix) \
         + physical[i:]
 
 
