@@ -75,7 +75,8 @@ def model(source: Source, context_dir: Path | None, options: Options, dockerfile
     dockerfile = parse(source.text)
     context = Context.open(context_dir, dockerfile_path, above) if context_dir is not None else None
     profiles = candidates(options.platform, options.known_base_images)
-    image = simulate(dockerfile, context, profiles, options.kind, options.build_args, options.siblings)
+    image = simulate(dockerfile, context, profiles, options.kind, options.build_args, options.siblings,
+                     options.edits)
     if options.platform is not None:
         return dockerfile, context, image._replace(detected_from=options.platform_from)
     found = detect(profiles, tuple((s.platform, s.base.text) for s in reversed(image.stages) if s.platform),

@@ -183,3 +183,21 @@ def test_config_with_wrong_types_names_the_key(tmp_path: Path, toml: str, key: s
     proc = run("Dockerfile", cwd=tmp_path)
     assert proc.returncode == 2 and proc.stdout == "" and len(proc.stderr.splitlines()) == 1
     assert ".chaimeleon-lint.toml" in proc.stderr and key in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_absolute_paths_are_normalised_as_posixpath_does() -> None:
+    """`absolute` returns a path that is normal already as it is; every other path goes through
+    normpath. Checked on every joining of tricky pieces, from three working directories."""
+    import itertools
+    import posixpath
+
+    from chaimeleon_lint.model.effects.common import absolute
+
+    def normalised(path: str, cwd: str) -> str:
+        return "/" + posixpath.normpath(posixpath.join(cwd or "/", path)).lstrip("/")
+
+    pieces = ["", "/", "a", ".", "..", ".x", "x/", "//", "~"]
+    for count in range(1, 5):
+        for parts in itertools.product(pieces, repeat=count):
+            for cwd in ("/", "/w/x/", ""):
+                assert absolute("".join(parts), cwd) == normalised("".join(parts), cwd), (parts, cwd)

@@ -99,3 +99,14 @@ def test_no_risky_code_point_reaches_tree_sitter(text: str) -> None:
     with pytest.MonkeyPatch.context() as patch:
         _guarded(patch)
         _commands(text)
+
+
+def test_word_positions_are_kept_only_when_asked_for() -> None:
+    """Autofixes edit words where they are in the file; a lint that shows no edits skips that work."""
+    script = "apt-get install -y curl && sh -c 'pip install x'"
+    kept = shell.parse_script(script, 3, shell.ShellContext({}, "/root", bash=False))
+    skipped = shell.parse_script(script, 3, shell.ShellContext({}, "/root", bash=False, positions=False))
+    assert [c.spans for c in kept] == [((3, 0, 3, 7), (3, 8, 3, 15), (3, 16, 3, 18), (3, 19, 3, 23)),
+                                       ((3, 27, 3, 29), (3, 30, 3, 32), (3, 33, 3, 48)), ()]
+    assert [c.spans for c in skipped] == [(), (), ()]
+    assert [(c.argv, c.line, len(c.conditions)) for c in kept] == [(c.argv, c.line, len(c.conditions)) for c in skipped]

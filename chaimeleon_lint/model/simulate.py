@@ -39,8 +39,9 @@ class _Simulation:
     """
 
     def __init__(self, dockerfile: Dockerfile, context: Context | None, profiles: tuple[Profile, ...],
-                 build_args: Mapping[str, str] | None, siblings: Mapping[str, SiblingBase]) -> None:
+                 build_args: Mapping[str, str] | None, siblings: Mapping[str, SiblingBase], positions: bool) -> None:
         self.dockerfile = dockerfile
+        self.positions = positions  # keep the file positions of RUN words (for autofixes)
         self.siblings = siblings
         self.context = context
         self.profiles = profiles
@@ -209,7 +210,7 @@ class _Simulation:
         account = state.account(spelled)
         name = account.name if account else (spelled if user.uid is not None and not numeric(spelled) else None)
         return ShellContext(scope if scope is not None else self.scope(), state.home(user),
-                            state.shell[0].endswith("bash"), name)
+                            state.shell[0].endswith("bash"), name, self.positions)
 
     def script(self, text: str, line: int, context: ShellContext) -> list[Command]:
         """The commands of a RUN, CMD or ENTRYPOINT; nesting too deep to walk is a problem to report."""
@@ -409,14 +410,15 @@ def _provide_platform(state: StageState, profile: Profile, provides: frozenset[s
 
 def simulate(dockerfile: Dockerfile, context: Context | None, profiles: Sequence[Profile] = (),
              kind: str | None = None, build_args: Mapping[str, str] | None = None,
-             siblings: Mapping[str, SiblingBase] | None = None) -> Image:
+             siblings: Mapping[str, SiblingBase] | None = None, positions: bool = True) -> Image:
     """Fold the Dockerfile into an Image; stages before a FROM-less start are skipped.
 
     `profiles` are the platforms whose base images are known, the one in force first (default: the
     shipped ones); `build_args` is the exact set of `--build-arg` values when the caller knows it;
-    `siblings` are the images of the run this one may be built FROM, by repository name."""
+    `siblings` are the images of the run this one may be built FROM, by repository name;
+    `positions` keeps where each word of a RUN is (what autofixes edit)."""
     profiles = tuple(profiles) or candidates()
-    simulation = _Simulation(dockerfile, context, profiles, build_args, siblings or {})
+    simulation = _Simulation(dockerfile, context, profiles, build_args, siblings or {}, positions)
     states = simulation.run()
     if not states:
         states = [StageState(0, None, UNKNOWN, 1, None, False, context)]

@@ -25,6 +25,8 @@ MAX_NESTING = 64  # compound commands and substitutions inside one another; what
 _DQ_ESCAPE = re.compile(r"\\([\"\\$`\n])")
 _WORD_ESCAPE = re.compile(r"\\(.)", re.S)
 _BRACES = re.compile(r"\{([^{}]*,[^{}]*)\}")
+_ECHO_OPTIONS = re.compile(r"-[neE]+")
+_PRINTF_FORMAT = re.compile(r"%[sbd]")
 # tree-sitter-bash 0.25's scanner, looking for a `{1..5}` sequence, calls the C `isdigit` on the
 # code point after `{`, `{12` or `{1..2`; past U+00FF that reads outside glibc's table and can
 # crash the process (SIGSEGV). Such a code point is masked with as many `x` bytes, so offsets hold.
@@ -42,7 +44,8 @@ class Command(NamedTuple):
     `conditions` are the commands whose success it runs under (an `if`/`elif`/`while` test, the
     left of `&&`); `function` names the shell function whose body holds it. `spans` locates each
     argv word in the file as (line, byte column, end line, end byte column), for autofixes; it is
-    empty for commands inside `sh -c` strings or nested heredocs, whose columns are not the file's.
+    empty for commands inside `sh -c` strings or nested heredocs, whose columns are not the file's,
+    and when the caller did not ask for positions (`ShellContext.positions`).
     """
 
     argv: tuple[Word, ...]
@@ -70,12 +73,14 @@ class Command(NamedTuple):
 
 class ShellContext(NamedTuple):
     """What the shell knows before it starts: variables, the user's home, bash or not, and the
-    user it runs as (what `$(whoami)` prints; None when unknown)."""
+    user it runs as (what `$(whoami)` prints; None when unknown). `positions`: keep where each
+    word of a command is in the file (`Command.spans`), which only autofixes read."""
 
     scope: Mapping[str, Value]
     home: str | None
     bash: bool
     user: str | None = None
+    positions: bool = True
 
 
 @functools.cache
@@ -122,7 +127,7 @@ def parse_script(text: str, first_line: int, ctx: ShellContext) -> Script:
         return script
     source = text.encode("utf-8", errors="replace")
     scope = ctx.scope.copy() if isinstance(ctx.scope, Scope) else Scope(ctx.scope)
-    walker = _Walker(source, first_line, ctx.home, ctx.bash, scope, 0, ctx.user)
+    walker = _Walker(source, first_line, ctx.home, ctx.bash, scope, 0, ctx.user, positions=ctx.positions)
     walker.visit(_parse(source).root_node)
     script.extend(walker.commands)
     script.too_deep = walker.too_deep
@@ -153,7 +158,7 @@ def echo_output(command: Command) -> Word | None:
     args = list(command.argv[1:])
     if command.name == "echo":
         interpret = False
-        while args and re.fullmatch(r"-[neE]+", args[0].text):
+        while args and _ECHO_OPTIONS.fullmatch(args[0].text):
             interpret = interpret or "e" in args[0].text
             args.pop(0)
         text = " ".join(a.text for a in args)
@@ -163,7 +168,7 @@ def echo_output(command: Command) -> Word | None:
     if command.name == "printf" and args:
         fmt = args[0].text.replace("\\n", "\n").replace("\\t", "\t")
         values = iter(a.text for a in args[1:])
-        text = re.sub(r"%[sbd]", lambda _: next(values, ""), fmt)
+        text = _PRINTF_FORMAT.sub(lambda _: next(values, ""), fmt)
         return Word(text, all(a.known for a in args))
     if command.name == "cat" and not args:
         return command.stdin
@@ -175,7 +180,7 @@ class _Walker:
 
     def __init__(self, source: bytes, first_line: int, home: str | None, bash: bool, scope: Scope, depth: int,
                  user: str | None, conditions: tuple[Command, ...] = (), function: str | None = None,
-                 level: int = 0) -> None:
+                 level: int = 0, positions: bool = False) -> None:
         self.source = source
         self.ascii = source.decode("ascii") if source.isascii() else None  # byte offsets are its indexes
         self.first_line = first_line
@@ -188,6 +193,7 @@ class _Walker:
         self.conditions = conditions
         self.function = function
         self.level = level  # how deeply the node being walked is nested
+        self.positions = positions and depth == 0  # nested scripts' columns are not the file's
         self.too_deep: int | None = None  # the first line where nesting passed MAX_NESTING
 
     def text(self, node: "Node") -> str:
@@ -247,7 +253,7 @@ class _Walker:
              redirects: tuple[Redirect, ...], node: "Node", stdin: Word | None = None,
              word_nodes: "tuple[Node, ...]" = ()) -> Command:
         first = self.first_line
-        spans = () if self.depth else tuple(
+        spans = () if not self.positions else tuple(
             (first + start[0], start[1], first + end[0], end[1])
             for start, end in ((n.start_point, n.end_point) for n in word_nodes))
         command = Command(argv, assigns, redirects, first + node.start_point[0], first + node.end_point[0], stdin,

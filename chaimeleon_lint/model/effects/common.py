@@ -152,6 +152,8 @@ def _drop_first_operand(args: list[Word], short: str, long: frozenset[str]) -> l
 
 def absolute(path: str, cwd: str) -> str:
     """A normalised absolute path: relative ones are taken from the working directory."""
+    if path[:1] == "/" and "//" not in path and "/." not in path and (path == "/" or path[-1] != "/"):
+        return path  # normal already (most paths in a Dockerfile): what normpath would return
     joined = posixpath.normpath(posixpath.join(cwd or "/", path))
     return "/" + joined.lstrip("/") if not joined.startswith("//") else "/" + joined.lstrip("/")
 
