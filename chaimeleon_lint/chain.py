@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from chaimeleon_lint.runner import Job
 
 _FROM = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(\S+)", re.I | re.M)
-_NAME = re.compile(r"""name\s*=\s*["']?([A-Za-z0-9][\w.-]*)""")  # its literal start makes it fast; `_names` checks the word's start
+# A literal start makes the search fast; `_names` checks that `name` starts a word.
+_NAME = re.compile(r"""name\s*=\s*["']?([A-Za-z0-9][\w.-]*)""")
 
 
 class Chains(NamedTuple):

@@ -109,4 +109,5 @@ def test_word_positions_are_kept_only_when_asked_for() -> None:
     assert [c.spans for c in kept] == [((3, 0, 3, 7), (3, 8, 3, 15), (3, 16, 3, 18), (3, 19, 3, 23)),
                                        ((3, 27, 3, 29), (3, 30, 3, 32), (3, 33, 3, 48)), ()]
     assert [c.spans for c in skipped] == [(), (), ()]
-    assert [(c.argv, c.line, len(c.conditions)) for c in kept] == [(c.argv, c.line, len(c.conditions)) for c in skipped]
+    same = [(c.argv, c.line, len(c.conditions)) for c in kept]
+    assert same == [(c.argv, c.line, len(c.conditions)) for c in skipped]
