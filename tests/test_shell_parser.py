@@ -111,3 +111,16 @@ def test_word_positions_are_kept_only_when_asked_for() -> None:
     assert [c.spans for c in skipped] == [(), (), ()]
     same = [(c.argv, c.line, len(c.conditions)) for c in kept]
     assert same == [(c.argv, c.line, len(c.conditions)) for c in skipped]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab=/-_.: \t\n\r\u00a0é")), max_size=40),
+       st.sampled_from(["\\", "`"]), st.booleans())
+def test_plain_values_split_as_the_character_scanner_splits_them(text: str, escape: str, split: bool) -> None:
+    """ENV, LABEL and COPY values without quotes, escapes or `$` skip the character scanner: same words."""
+    from chaimeleon_lint.source import variables
+
+    slow = variables._scan_characters(text, {}, escape, split, "", 0)
+    assert variables._scan(text, {}, escape, split) == slow
+    if split:
+        assert variables.raw_words(text, escape) == [word.text for word in slow]

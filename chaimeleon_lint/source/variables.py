@@ -115,6 +115,22 @@ def _scan(text: str, scope: Mapping[str, Value], escape: str, split: bool, unkno
 
     An unknown expansion contributes `unknown_as` to the text (a marker lets a check judge the
     literal parts of a partly unknown value)."""
+    if _plain(text, escape) and "$" not in text:  # most values: nothing to remove or expand
+        return [Value(word) for word in _blank_split(text)] if split else [Value(text)] if text else []
+    return _scan_characters(text, scope, escape, split, unknown_as, depth)
+
+
+def _plain(text: str, escape: str) -> bool:
+    return escape not in text and "'" not in text and '"' not in text
+
+
+def _blank_split(text: str) -> list[str]:
+    """Words between spaces, tabs and newlines (what the engine splits on; str.split takes more)."""
+    return [word for word in text.replace("\t", " ").replace("\n", " ").split(" ") if word]
+
+
+def _scan_characters(text: str, scope: Mapping[str, Value], escape: str, split: bool, unknown_as: str,
+                     depth: int) -> list[Value]:
     words: list[Value] = []
     buf: list[str] = []
     known, started = True, False
@@ -193,6 +209,8 @@ def pairs(text: str, scope: Mapping[str, Value], escape: str = "\\") -> list[tup
 
 def raw_words(text: str, escape: str) -> list[str]:
     """Split on unquoted white space, keeping quotes and `$` so each word can be expanded later."""
+    if _plain(text, escape):
+        return _blank_split(text)
     words: list[str] = []
     start: int | None = None
     quote = ""
