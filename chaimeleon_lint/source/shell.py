@@ -425,7 +425,7 @@ class _Walker:
                 stdin = self.heredoc_text(child)
             else:
                 target = child.named_children[0] if kind == "command_name" and child.named_children else child
-                for word in self.words(target):
+                for word in self.words(target) if self.bash else (self.word(target),):  # braces: bash only
                     argv.append(word)
                     argv_nodes.append(target)
         if not argv:
@@ -467,7 +467,7 @@ class _Walker:
 
     def word(self, node: "Node") -> Word:
         kind = node.type
-        text = self.text(node)
+        text = self.ascii[node.start_byte:node.end_byte] if self.ascii is not None else self.text(node)
         if kind in ("word", "number"):
             value = Value(_WORD_ESCAPE.sub(r"\1", text) if "\\" in text else text)
             return self.tilde(value, text) if text[:1] == "~" else value
