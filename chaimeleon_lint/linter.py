@@ -1,7 +1,7 @@
 """The static pipeline: text → Dockerfile → Image → hits → findings, suppressed and sorted."""
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -60,12 +60,15 @@ class Result(NamedTuple):
     variant: str = ""  # with --matrix: the build arguments this result was built with (K=v, ...)
 
 
-def display_path(path: Path) -> str:
+def display_path(path: Path | str) -> str:
     """Relative to the working directory when below it, as users typed it."""
+    text = os.fspath(path)
+    if text and not os.path.isabs(text) and ".." not in text:  # relative already: relpath would normalise it
+        return os.path.normpath(text)
     try:
-        return os.path.relpath(path)
+        return os.path.relpath(text)
     except ValueError:
-        return str(path)
+        return text
 
 
 def model(source: Source, context_dir: Path | None, options: Options, dockerfile_path: Path | None = None,
@@ -106,8 +109,9 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
     fixes = _Fixes(image, dockerfile)
     if not dockerfile.instructions:  # nothing to simulate: report only why (CHL901), not every missing thing
         checks = {rule: check for rule, check in checks.items() if rule == SYNTAX_RULE}
+    wanted = _wanted(options, catalogue)
     for rule, check in checks.items():
-        if not _wanted(rule, options, catalogue) or rule in suppressed.file:
+        if not wanted(rule) or rule in suppressed.file:
             continue
         for hit in check(image):
             if hit.path is None and suppressed.covers(rule, hit.span.line if hit.span else None):
@@ -141,11 +145,14 @@ class _Fixes:
         return builder(rule, hit, self.image, self.dockerfile) if builder is not None and self.allowed else ()
 
 
-def _wanted(rule: str, options: Options, catalogue: Catalogue) -> bool:
-    """--select/--ignore and the config's ignore list (names may be ids or slugs)."""
-    if options.select and rule not in {catalogue.resolve(n) for n in options.select}:
-        return False
-    return rule not in {catalogue.resolve(n) for n in options.ignore}
+def _wanted(options: Options, catalogue: Catalogue) -> Callable[[str], bool]:
+    """Whether a rule runs, after --select/--ignore and the config's ignore list (names may be ids
+    or slugs); the names are resolved once, not once per rule."""
+    selected = {catalogue.resolve(n) for n in options.select}
+    ignored = {catalogue.resolve(n) for n in options.ignore}
+    if selected:
+        return lambda rule: rule in selected and rule not in ignored
+    return lambda rule: rule not in ignored
 
 
 def _finding(rule: str, hit: Hit, catalogue: Catalogue, path: str, options: Options | None = None,
@@ -194,8 +201,9 @@ def with_hits(result: Result, hits: Sequence[tuple[str, Hit]], notes: Sequence[s
               catalogue: Catalogue, built: bool | None = None) -> Result:
     """The result joined by a later phase's findings (build, history), filtered and ranked like the others."""
     findings = list(result.findings)
+    wanted = _wanted(options, catalogue)
     for rule, hit in hits:
-        if not _wanted(rule, options, catalogue) or result.suppressed.covers(rule, hit.span.line if hit.span else None):
+        if not wanted(rule) or result.suppressed.covers(rule, hit.span.line if hit.span else None):
             continue
         finding = _finding(rule, hit, catalogue, result.path, options, platform=result.platform)
         if finding is not None:

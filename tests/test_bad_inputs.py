@@ -201,3 +201,22 @@ def test_absolute_paths_are_normalised_as_posixpath_does() -> None:
         for parts in itertools.product(pieces, repeat=count):
             for cwd in ("/", "/w/x/", ""):
                 assert absolute("".join(parts), cwd) == normalised("".join(parts), cwd), (parts, cwd)
+
+
+def test_parent_and_display_path_agree_with_the_general_functions() -> None:
+    """`parent` is posixpath.dirname on the normalised absolute paths the model holds, and
+    `display_path` takes a shortcut for relative paths: both give what the general function gives."""
+    import itertools
+    import posixpath
+
+    from chaimeleon_lint.linter import display_path
+    from chaimeleon_lint.model.effects.common import parent
+
+    for count in range(1, 5):
+        for parts in itertools.product(["a", "bc", ".x", "é"], repeat=count):
+            path = "/" + "/".join(parts)
+            assert parent(path) == posixpath.dirname(path)
+    assert parent("/") == "/"
+    for count in range(1, 5):
+        for parts in itertools.product(["a", ".", "b/", "/", "x.y", "..", "c"], repeat=count):
+            assert display_path("".join(parts)) == os.path.relpath("".join(parts))

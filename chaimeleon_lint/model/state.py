@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 
 from chaimeleon_lint.model.context import Context
-from chaimeleon_lint.model.effects.common import absolute, numeric, under
+from chaimeleon_lint.model.effects.common import absolute, numeric, parent, under
 from chaimeleon_lint.model.image import (
     KEEP, ROOT, Account, Install, Label, Launch, Node, OutOfScope, Password, Run, Stage, SudoGrant, TreeChange, TreeCopy,
     UserState, Write, find_account, find_node, home_of,
@@ -184,7 +184,7 @@ class StageState:
                 return 0
             if current in _WORLD_WRITABLE or current.startswith(_INSIDE_WORLD_WRITABLE):
                 return None
-            current = posixpath.dirname(current)
+            current = parent(current)
 
     def make_dirs(self, path: str, uid: int | None, gid: int | None, mode: int, line: int,
                   parents: bool = True) -> None:
@@ -196,7 +196,7 @@ class StageState:
             missing.append(current)
             if not parents:
                 break
-            current = posixpath.dirname(current)
+            current = parent(current)
         for made in reversed(missing):
             self.nodes[made] = Node(made, True, uid, gid, mode, line)
 
@@ -204,7 +204,7 @@ class StageState:
         """Record a change to the file system and what it means for special files."""
         node = self.node(path)
         own = op in ("chmod", "chown")
-        owner = node.uid if own and node is not None else self.owner_near(path if own else posixpath.dirname(path))
+        owner = node.uid if own and node is not None else self.owner_near(path if own else parent(path))
         self.writes.append(Write(path, op, line, user.uid, owner, bool(node and node.copied)))
         if content is not None:
             self.file_written(path, content, line)

@@ -158,6 +158,13 @@ def absolute(path: str, cwd: str) -> str:
     return "/" + joined.lstrip("/") if not joined.startswith("//") else "/" + joined.lstrip("/")
 
 
+def parent(path: str) -> str:
+    """posixpath.dirname of a normalised absolute path (`/a/b` → `/a`, `/a` → `/`), without its
+    general-case work: the file system model asks it at every level of every path it writes."""
+    cut = path.rfind("/")
+    return path[:cut] if cut > 0 else "/"
+
+
 def numeric(text: str) -> bool:
     """ASCII digits, as the engine and useradd read a number: `²` is a digit to
     str.isdigit but not to int(), and `٣` is a name to them."""
