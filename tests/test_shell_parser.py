@@ -124,3 +124,16 @@ def test_plain_values_split_as_the_character_scanner_splits_them(text: str, esca
     assert variables._scan(text, {}, escape, split) == slow
     if split:
         assert variables.raw_words(text, escape) == [word.text for word in slow]
+
+
+def test_variables_a_script_sets_stay_in_that_script() -> None:
+    """The walker copies the scope at the first assignment: the caller's scope is never changed,
+    and what `sh -c` sets does not reach the shell that ran it."""
+    from chaimeleon_lint.source.variables import Scope, Value
+
+    scope = Scope({"A": Value("outer")})
+    script = "sh -c 'A=inner; B=1; echo $A $B' && echo $A $B && A=mine && echo $A && for f in x; do echo $f; done"
+    commands = shell.parse_script(script, 1, shell.ShellContext(scope, "/root", bash=False))
+    echoed = [" ".join(w.text if w.known else "?" for w in c.argv[1:]) for c in commands if c.name == "echo"]
+    assert echoed == ["inner 1", "outer ?", "mine", "x"]
+    assert scope == {"A": Value("outer")}

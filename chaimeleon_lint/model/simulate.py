@@ -353,7 +353,8 @@ class _Simulation:
             files.apply(state, inv, command, actor)
         names = frozenset(state.args).union(state.env, (k for c in commands for k, _ in c.assigns))
         state.runs.append(Run(ins.line, ins.end_line, user, tuple(commands), tuple(installs),
-                              tuple(state.removed), names, _cache_mounts(ins), pip_no_cache, apt_no_recommends))
+                              tuple(state.removed), names, _cache_mounts(ins) if ins.flags else (), pip_no_cache,
+                              apt_no_recommends))
 
 
 def _cache_mounts(ins: Instruction) -> tuple[str, ...]:

@@ -48,6 +48,10 @@ def getopt(args: list[Word] | tuple[Word, ...], short_values: str = "", long_val
     i = 0
     while i < len(args):
         text = args[i].text
+        if text[:1] != "-" or text == "-":  # an operand: most words (packages, paths)
+            operands.append(args[i])
+            i += 1
+            continue
         if text == "--":
             operands.extend(args[i + 1:])
             break
