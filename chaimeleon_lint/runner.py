@@ -173,8 +173,9 @@ def _guarded_jobs(jobs: list[Job], fixing: bool) -> "list[tuple[str | None, Resu
 
 PARALLEL_FROM = 4
 """Fewer files than this are linted in this process: starting workers would cost more than it saves."""
-SHARES_PER_WORKER = 32
-"""The files are dealt to the workers in this many shares each: a worker that drew long files takes fewer."""
+SHARE_DIVISOR = 4
+"""Each share is the files left divided by this many shares per worker (guided self-scheduling):
+large shares first, single files last, so the workers finish close together."""
 DIED = "the linting process died (a crash in native code, such as the shell parser)"
 
 
@@ -189,9 +190,12 @@ def _lint_all(jobs: list[Job], fixing: bool, workers: int) -> "list[tuple[str | 
     from chaimeleon_lint.forked import run_shares
 
     work = partial(_guarded_jobs, fixing=fixing)
-    count = min(len(jobs), workers * SHARES_PER_WORKER)
-    bounds = [len(jobs) * n // count for n in range(count + 1)]
-    shares = [jobs[start:end] for start, end in zip(bounds, bounds[1:])]
+    shares: list[list[Job]] = []
+    start = 0
+    while start < len(jobs):
+        size = max(1, (len(jobs) - start) // (workers * SHARE_DIVISOR))
+        shares.append(jobs[start:start + size])
+        start += size
     try:
         results = run_shares(work, shares, workers)
     except OSError:  # the system cannot start a process now: this one does the work
