@@ -33,6 +33,11 @@ def package_name(spec: str) -> str:
     return name.strip().lower().replace("_", "-")
 
 
-def capabilities_of(package: str) -> list[str]:
-    name = package_name(package)
-    return [cap for cap, names in CAPABILITIES.items() if name in names]
+def capabilities_of(package: str) -> tuple[str, ...]:
+    return _BY_PACKAGE.get(package_name(package), ())
+
+
+_BY_PACKAGE: dict[str, tuple[str, ...]] = {  # package → its capabilities, in CAPABILITIES order
+    name: tuple(cap for cap, names in CAPABILITIES.items() if name in names)
+    for name in frozenset().union(*CAPABILITIES.values())
+}
