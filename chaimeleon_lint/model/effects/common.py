@@ -158,8 +158,7 @@ def absolute(path: str, cwd: str) -> str:
     """A normalised absolute path: relative ones are taken from the working directory."""
     if path[:1] == "/" and "//" not in path and "/." not in path and (path == "/" or path[-1] != "/"):
         return path  # normal already (most paths in a Dockerfile): what normpath would return
-    joined = posixpath.normpath(posixpath.join(cwd or "/", path))
-    return "/" + joined.lstrip("/") if not joined.startswith("//") else "/" + joined.lstrip("/")
+    return "/" + posixpath.normpath(posixpath.join(cwd or "/", path)).lstrip("/")  # POSIX keeps a leading `//`
 
 
 def parent(path: str) -> str:
