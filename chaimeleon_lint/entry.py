@@ -48,8 +48,8 @@ def _parsed() -> int:
 
 def leave(code: object) -> None:
     """Exit without the interpreter's teardown, which frees every object one by one and costs a
-    one-file run 6 ms (an eighth of it). By now every `with` has closed what the run opened (worker
-    pools, temporary folders, containers), so what is left to do is flushing the output."""
+    one-file run 6 ms (an eighth of it). By now the run has reaped its workers and every `with` has
+    closed what it opened (temporary folders, containers), so what is left is flushing the output."""
     if code is not None and not isinstance(code, int):  # sys.exit("message")
         print(code, file=sys.stderr)
         code = 1
