@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from chaimeleon_lint.files import read_regular
+from chaimeleon_lint.files import read_regular, real_path
 from chaimeleon_lint.findings import Severity
 
 FILE_NAME = ".chaimeleon-lint.toml"
@@ -31,14 +31,15 @@ class Config(NamedTuple):
     platform: str | None = None  # a shipped profile's name, or a profile file (relative to the configuration)
 
 
-def find(start: Path, nearest: dict[str, str | None] | None = None) -> Path | None:
-    """The nearest config file at or above `start`. `nearest` (folder → its answer) carries what
-    earlier calls found, so the Dockerfiles of one tree look at each folder above them once.
-    Folders are strings here: a Path per folder costs more than the look itself."""
+def find(start: Path, nearest: dict[str, str | None] | None = None, real: set[str] | None = None) -> Path | None:
+    """The nearest config file at or above `start`. `nearest` (folder → its answer) and `real` (the
+    folders that are their own real path) carry what earlier calls found, so the Dockerfiles of one
+    tree look at each folder above them once. Folders are strings here: a Path per folder costs
+    more than the look itself."""
     nearest = {} if nearest is None else nearest
     walked: list[str] = []
     found: str | None = None
-    directory = os.path.realpath(start)
+    directory = real_path(os.fspath(start), set() if real is None else real)
     while True:
         if directory in nearest:
             found = nearest[directory]

@@ -44,3 +44,25 @@ def read_regular(path: Path | str, limit: int = -1) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def real_path(path: str, real: set[str]) -> str:
+    """os.path.realpath(path), where `real` holds the folders already found to be their own real
+    path: a run's Dockerfiles share the folders above them, and realpath looks at every folder of a
+    path on every call, where this looks once per run at each (one lstat). A path with `..`, or a
+    symbolic link on the way, takes realpath itself."""
+    if ".." in path.split("/"):  # `link/..` is the link's target's parent: not a lexical question
+        return os.path.realpath(path)
+    full = os.path.abspath(path)  # the working directory is real, and without `..` lexical is exact
+    if full.startswith("//"):  # POSIX leaves a leading `//` to the system; realpath makes it `/`
+        return os.path.realpath(path)
+    pending: list[str] = []
+    folder = full
+    while folder not in real and folder != "/":
+        pending.append(folder)
+        folder = os.path.dirname(folder)
+    for folder in reversed(pending):
+        if os.path.islink(folder):
+            return os.path.realpath(path)
+        real.add(folder)
+    return full

@@ -455,12 +455,13 @@ class _Configs:
     def __init__(self, config_module) -> None:  # type: ignore[no-untyped-def]
         self.config = config_module
         self.nearest: dict[str, str | None] = {}  # folder → the configuration file at or above it
+        self.real: set[str] = set()  # folders that are their own real path
         self.parsed: dict[Path | None, "Config"] = {None: config_module.Config()}
         self.by_folder: dict[Path, "Config"] = {}
 
     def of(self, folder: Path) -> "Config":
         if folder not in self.by_folder:
-            path = self.config.find(folder, self.nearest)
+            path = self.config.find(folder, self.nearest, self.real)
             if path not in self.parsed:
                 self.parsed[path] = self.config.load(path)
             self.by_folder[folder] = self.parsed[path]

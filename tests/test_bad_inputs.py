@@ -203,6 +203,30 @@ def test_absolute_paths_are_normalised_as_posixpath_does() -> None:
                 assert absolute("".join(parts), cwd) == normalised("".join(parts), cwd), (parts, cwd)
 
 
+def test_real_path_agrees_with_realpath(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`real_path` remembers folders that are their own real path: with a memory shared by every
+    call and with none, it gives what os.path.realpath gives, through links (absolute, relative,
+    chained, dangling, looping, to `..`), files, `.`, `..` and `//`, absolute and relative."""
+    import itertools
+
+    from chaimeleon_lint.files import real_path
+
+    (tmp_path / "d" / "e").mkdir(parents=True)
+    (tmp_path / "f").write_text("x")
+    for name, target in (("abs", tmp_path / "d"), ("rel", "d"), ("chain", "rel"), ("dangling", "nowhere"),
+                         ("loop", "loop"), ("up", "d/e/.."), ("tofile", "f")):
+        (tmp_path / name).symlink_to(target)
+    monkeypatch.chdir(tmp_path)
+    shared: set[str] = set()
+    pieces = ["d", "e", "abs", "rel", "chain", "dangling", "loop", "up", "tofile", "f", ".", "..", "", "x"]
+    for count in range(1, 4):
+        for parts in itertools.product(pieces, repeat=count):
+            for path in ("/".join(parts), f"{tmp_path}/{'/'.join(parts)}", f"/{tmp_path}/{'/'.join(parts)}"):
+                assert real_path(path, shared) == os.path.realpath(path), path
+                assert real_path(path, set()) == os.path.realpath(path), path
+    assert str(tmp_path.resolve() / "d") in shared and str(tmp_path.resolve() / "abs") not in shared
+
+
 def test_parent_and_display_path_agree_with_the_general_functions() -> None:
     """`parent` is posixpath.dirname on the normalised absolute paths the model holds, and
     `display_path` takes a shortcut for relative paths: both give what the general function gives."""

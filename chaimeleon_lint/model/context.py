@@ -8,7 +8,7 @@ import re
 import stat
 from pathlib import Path
 
-from chaimeleon_lint.files import read_regular
+from chaimeleon_lint.files import read_regular, real_path
 
 MAX_READ = 1024 * 1024
 _LICENSE_NAMES = re.compile(r"^(licen[cs]e|copying|unlicense)([.-].*)?$", re.I)
@@ -61,11 +61,12 @@ class Above:
     """What the folders above build contexts hold, asked once per run, not once per Dockerfile:
     a repository's Dockerfiles share the folders up to its root. Folders are real paths as strings."""
 
-    __slots__ = ("repository", "licences")
+    __slots__ = ("repository", "licences", "real")
 
     def __init__(self) -> None:
         self.repository: dict[str, bool] = {}  # folder → it holds `.git`
         self.licences: dict[str, str | None] = {}  # folder → the licence its files state
+        self.real: set[str] = set()  # folders that are their own real path
 
     def is_repository(self, directory: str) -> bool:
         if directory not in self.repository:
@@ -189,7 +190,7 @@ class Context:
     def license(self) -> str | None:
         """The redistributable licence of the context or of a folder above it up to the repository
         root (the nearest folder holding `.git`); the context alone when it is in no repository."""
-        folder = os.path.realpath(self._base)
+        folder = real_path(self._base, self.above.real)
         chain = [folder]
         while not self.above.is_repository(folder) and os.path.dirname(folder) != folder:
             folder = os.path.dirname(folder)
