@@ -63,9 +63,12 @@ def compare(title: str, ours: Sequence[str], theirs: Sequence[str] | None, cwd: 
     mine = median_ms(samples["chaimeleon-lint"])
     peak = max(m for _, m in samples["chaimeleon-lint"]) / 1024
     line = f"{title}: chaimeleon-lint {mine:.1f} ms (peak {peak:.0f} MiB)"
-    if theirs:
+    if theirs:  # the spread too: a ratio to a tool whose own time moves from run to run is a range
         other = median_ms(samples["hadolint"])
-        line += f", hadolint {other:.1f} ms, ratio ours/hadolint {mine / other:.2f}"
+        spread = sorted(t * 1000 for t, _ in samples["hadolint"])
+        ratios = sorted(a / b for (a, _), (b, _) in zip(samples["chaimeleon-lint"], samples["hadolint"]))
+        line += (f", hadolint {other:.1f} ms ({spread[0]:.0f} to {spread[-1]:.0f}), ratio ours/hadolint "
+                 f"{mine / other:.2f} (pair by pair {ratios[0]:.2f} to {ratios[-1]:.2f})")
     print(line + f"  [median of {reps}]", flush=True)
 
 
