@@ -137,3 +137,24 @@ def test_variables_a_script_sets_stay_in_that_script() -> None:
     echoed = [" ".join(w.text if w.known else "?" for w in c.argv[1:]) for c in commands if c.name == "echo"]
     assert echoed == ["inner 1", "outer ?", "mine", "x"]
     assert scope == {"A": Value("outer")}
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["ls", "a{b,c}", "{x", "~", "~/d", "a\\ b", "\\$x", "$HOME", "'q r'", '"s $HOME"',
+                                 "é", "-rf", "sh -c 'touch f'", "X=1", "&&", "|", ";", "\n", "> out", "<<<w"]),
+                max_size=12), st.booleans())
+def test_plain_words_read_as_the_general_word_reader_reads_them(tokens: list[str], bash: bool) -> None:
+    """An ASCII script's plain words (no escape, `~` or braces) skip the general word reader: the
+    same commands as a walk that reads every word the general way."""
+    script = " ".join(tokens)
+    context = shell.ShellContext({"HOME": shell.Word("/root")}, "/root", bash=bash)
+    fast = shell.parse_script(script, 1, context)
+    general_init = shell._Walker.__init__
+
+    def general(walker: shell._Walker, *args: Any, **kwargs: Any) -> None:
+        general_init(walker, *args, **kwargs)
+        walker.ascii = None  # what a script with a non-ASCII byte takes: every word through `word`
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(shell._Walker, "__init__", general)
+        assert shell.parse_script(script, 1, context) == fast

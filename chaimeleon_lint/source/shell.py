@@ -409,8 +409,18 @@ class _Walker:
         argv: list[Word] = []
         argv_nodes: list["Node"] = []
         extra: list[Redirect] = list(redirects)
+        ascii, bash = self.ascii, self.bash
         for child in node.named_children:
             kind = child.type
+            if kind == "command_name" and child.named_children:
+                child = child.named_children[0]
+                kind = child.type
+            if kind == "word" and ascii is not None:  # most words: literal, with no escape or `~`
+                text = ascii[child.start_byte:child.end_byte]  # (brace lists are concatenations)
+                if "\\" not in text and text[:1] != "~":
+                    argv.append(Value(text))
+                    argv_nodes.append(child)
+                    continue
             if kind == "variable_assignment":
                 name = child.child_by_field_name("name")
                 value = child.child_by_field_name("value")
@@ -424,22 +434,19 @@ class _Walker:
             elif kind == "heredoc_redirect":
                 stdin = self.heredoc_text(child)
             else:
-                target = child.named_children[0] if kind == "command_name" and child.named_children else child
-                for word in self.words(target) if self.bash else (self.word(target),):  # braces: bash only
+                for word in self.words(child) if bash else (self.word(child),):  # braces: bash only
                     argv.append(word)
-                    argv_nodes.append(target)
+                    argv_nodes.append(child)
         if not argv:
             self.scope.update(assigns)
         elif argv[0].text == "read":
             self.scope.update((name, UNKNOWN) for name in _read_names(argv))
         command = self.emit(tuple(argv), tuple(assigns), tuple(extra), node, stdin, tuple(argv_nodes))
-        if argv:
+        if argv and argv[0].text.rsplit("/", 1)[-1] in SHELLS:
             self.shell_c(command, argv_nodes)
 
     def shell_c(self, command: Command, nodes: "list[Node]") -> None:
-        """`sh -c 'script'` and `bash -lc "script"`: the string is shell too."""
-        if command.name not in SHELLS:
-            return
+        """`sh -c 'script'` and `bash -lc "script"` (a command whose program is a shell): the string is shell too."""
         for i, word in enumerate(command.argv[1:], start=1):
             if not word.text.startswith("-"):
                 return
