@@ -228,7 +228,7 @@ class StageState:
             base_stage=self.base_stage, known_base=self.known_base, accounts=tuple(self.accounts),
             group_ids=dict(self.group_ids), user=self.user, workdir=self.workdir or "",
             workdir_line=self.workdir_line, env=dict(self.env), labels=dict(self.labels), shell=self.shell,
-            entrypoint=self.entrypoint, cmd=self.cmd, nodes={p: n for p, n in self.nodes.items()},
+            entrypoint=self.entrypoint, cmd=self.cmd, nodes=dict(self.nodes),
             runs=tuple(self.runs), installs=tuple(self.installs), writes=tuple(self.writes),
             sudo=tuple(self.sudo), passwords=tuple(self.passwords), capabilities=dict(self.capabilities),
             exposes=tuple(self.exposes), trees=tuple(self.trees), context=self.context,

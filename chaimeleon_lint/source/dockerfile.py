@@ -301,10 +301,8 @@ def parse(text: str) -> Dockerfile:
         exec_form = None if heredocs else _exec_form(keyword, rest, line, problems)
         shell_text, shell_line = ("", line) if exec_form is not None else _shell_script(
             keyword, rest, "\n".join(rows), heredocs, heredoc_rows, line, bool(flags))
-        instructions.append(Instruction(
-            keyword=keyword, line=line, end_line=max(i, line), args=args, flags=flags, rest=rest,
-            exec_form=exec_form, heredocs=tuple(heredocs), shell_text=shell_text, shell_line=shell_line,
-        ))
+        instructions.append(Instruction(keyword, line, max(i, line), args, flags, rest, exec_form, tuple(heredocs),
+                                        shell_text, shell_line))
     if not any(ins.keyword == "FROM" for ins in instructions) and instructions:
         problems.append(Problem(instructions[0].line, "no FROM instruction: a Dockerfile must start from a base image"))
     elif instructions and instructions[0].keyword not in ("FROM", "ARG"):
