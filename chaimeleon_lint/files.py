@@ -1,5 +1,6 @@
 """Reading a file that may be anything: a named pipe blocks a plain `open` until someone writes,
-and a device never ends. Only regular files are read; the rest are refused before any read."""
+and a device never ends. Only regular files are read; the rest are refused before any read.
+Also the real path of a folder, with what a run already knows of the folders above it."""
 
 from __future__ import annotations
 

@@ -442,7 +442,7 @@ class _Walker:
         elif argv[0].text == "read":
             self.scope.update((name, UNKNOWN) for name in _read_names(argv))
         command = self.emit(tuple(argv), tuple(assigns), tuple(extra), node, stdin, tuple(argv_nodes))
-        if argv and argv[0].text.rsplit("/", 1)[-1] in SHELLS:
+        if command.name in SHELLS:
             self.shell_c(command, argv_nodes)
 
     def shell_c(self, command: Command, nodes: "list[Node]") -> None:
