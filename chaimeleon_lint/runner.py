@@ -161,13 +161,13 @@ def _guarded_job(job: Job, fixing: bool, shared: _Shared) -> "tuple[str | None, 
         return _Failed(f"{type(exc).__name__}: {exc} (at {Path(frame.filename).name}:{frame.lineno})")
 
 
-def _guarded_jobs(jobs: list[Job], fixing: bool) -> "list[tuple[str | None, Result] | _Failed]":
-    """A share of the run's files: the catalogue, the checks and what is above the contexts are shared."""
+def _guarded_jobs(jobs: list[Job], fixing: bool, above: "Above") -> "list[tuple[str | None, Result] | _Failed]":
+    """A share of the run's files: the catalogue and the checks are shared, and `above` is the
+    run's (a forked worker's copy keeps what its earlier shares learned)."""
     from chaimeleon_lint import catalogue
     from chaimeleon_lint.checks import collect
-    from chaimeleon_lint.model.context import Above
 
-    shared = _Shared(catalogue.load(), collect(), Above())
+    shared = _Shared(catalogue.load(), collect(), above)
     return [_guarded_job(job, fixing, shared) for job in jobs]
 
 
@@ -183,13 +183,16 @@ def _lint_all(jobs: list[Job], fixing: bool, workers: int) -> "list[tuple[str | 
     """Every job's outcome, in order: in forked workers from PARALLEL_FROM files on (where the
     system can fork). A share whose worker died is linted again a file per share, which finds the
     file that kills its process; that one is reported, the others are linted."""
+    from chaimeleon_lint.model.context import Above
+
+    above = Above()  # the folders above the contexts: looked at once per run (per worker with --jobs)
     if workers <= 1 or len(jobs) < PARALLEL_FROM or not hasattr(os, "fork"):
-        return _guarded_jobs(jobs, fixing)
+        return _guarded_jobs(jobs, fixing, above)
     from functools import partial
 
     from chaimeleon_lint.forked import run_shares
 
-    work = partial(_guarded_jobs, fixing=fixing)
+    work = partial(_guarded_jobs, fixing=fixing, above=above)
     shares: list[list[Job]] = []
     start = 0
     while start < len(jobs):
@@ -199,7 +202,7 @@ def _lint_all(jobs: list[Job], fixing: bool, workers: int) -> "list[tuple[str | 
     try:
         results = run_shares(work, shares, workers)
     except OSError:  # the system cannot start a process now: this one does the work
-        return _guarded_jobs(jobs, fixing)
+        return _guarded_jobs(jobs, fixing, above)
     done: list[tuple[str | None, Result] | _Failed] = []
     for share, outcomes in zip(shares, results):
         if outcomes is None:  # find the file: alone, each kills at most its own process

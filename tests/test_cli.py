@@ -155,6 +155,33 @@ def test_when_no_worker_can_start_the_files_are_linted_in_this_process(
     assert [f["path"] for f in json.loads(result.stdout)["files"]] == names
 
 
+def test_a_worker_remembers_the_folders_above_across_its_shares(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The files are dealt in several shares; a worker that takes more than one still looks at each
+    folder above the contexts once (a stand-in for the forked workers runs every share in turn)."""
+    from click.testing import CliRunner
+
+    from chaimeleon_lint import cli, forked
+    from chaimeleon_lint.model import context as context_module
+
+    names = _five_dockerfiles(tmp_path)
+    read: list[str] = []
+    real = context_module._license_in
+    monkeypatch.setattr(context_module, "_license_in", lambda folder: read.append(Path(folder).name) or real(folder))
+    shares_seen: list[int] = []
+
+    def one_worker(work, shares, workers):  # type: ignore[no-untyped-def]
+        shares_seen.append(len(shares))
+        return [work(share) for share in shares]
+
+    monkeypatch.setattr(forked, "run_shares", one_worker)
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli.main, ["--format", "json", "--jobs", "2", *names])
+    assert result.exit_code == 1, result.output
+    assert shares_seen == [5] and sorted(read) == sorted([*"abcde", tmp_path.name])
+
+
 @pytest.mark.parametrize(("jobs", "failure"), [("1", "raise"), ("2", "raise"), ("2", "crash")])
 def test_a_file_the_linter_fails_on_is_named_and_the_others_are_reported(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str, failure: str) -> None:
