@@ -42,8 +42,7 @@ def pip_no_cache_dir(image: Image) -> Iterator[Hit]:
         if run.pip_no_cache or _pip_cache_mounted(stage, run):
             continue
         for install in run.installs:
-            words = _words(install)
-            if install.manager != "pip" or install.action != "install" or words is None:
+            if install.manager != "pip" or install.action != "install" or (words := _words(install)) is None:
                 continue
             if "--no-cache-dir" not in words and not _assigned(run, install, "PIP_NO_CACHE_DIR"):
                 yield Hit(Span.at(install.command.line), {"command": _spelled(install)}, subject=install)
@@ -55,8 +54,7 @@ def apt_no_install_recommends(image: Image) -> Iterator[Hit]:
         if run.apt_no_recommends:
             continue
         for install in run.installs:
-            words = _words(install)
-            if install.manager != "apt" or install.action != "install" or words is None:
+            if install.manager != "apt" or install.action != "install" or (words := _words(install)) is None:
                 continue
             flags = " ".join(words).lower()
             if "--no-install-recommends" in words or "--without-recommends" in words or "-R" in words[1:2]:

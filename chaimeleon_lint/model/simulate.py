@@ -22,6 +22,7 @@ from chaimeleon_lint.source.shell import MAX_NESTING, Command, ShellContext, par
 from chaimeleon_lint.source.variables import UNKNOWN, Scope, Value, expand, pairs, raw_words, split_words
 from chaimeleon_lint.profile import KnownBase, Profile, candidates
 
+_new = tuple.__new__  # a NamedTuple from all its fields, without its generated __new__: tests/test_records.py
 _CAPABILITIES = frozenset({"desktop", "vnc", "ssh", "supervisor", "browser", "webui"})
 _CACHE_ENV = "PIP_NO_CACHE_DIR"
 
@@ -78,7 +79,7 @@ class _Simulation:
 
     def runtime_scope(self) -> Scope:
         """What `$NAME` means when the container starts: the image's ENV only (ARGs are not kept)."""
-        return Scope(self.state.env, self.undeclared_at_start)
+        return Scope.of(self.state.env, self.undeclared_at_start)
 
     def out_of_scope(self, name: str) -> bool:
         """A global ARG's name the stage did not declare again; the use is recorded for CHL903."""
@@ -113,7 +114,7 @@ class _Simulation:
 
     # -- stage set-up -----------------------------------------------------------
     def from_(self, ins: Instruction) -> None:
-        words = split_words(ins.rest, Scope(self.globals, _empty), self.dockerfile.escape)
+        words = split_words(ins.rest, Scope.of(self.globals, _empty), self.dockerfile.escape)
         base = words[0] if words else UNKNOWN
         name = words[2].text if len(words) >= 3 and words[1].text.lower() == "as" else None
         index = len(self.stages)
@@ -144,7 +145,7 @@ class _Simulation:
         in_stage = bool(self.stages)
         for word in raw_words(ins.rest, self.dockerfile.escape):
             key, eq, default = word.partition("=")
-            scope = self.scope() if in_stage else Scope(self.globals, _empty)
+            scope = self.scope() if in_stage else Scope.of(self.globals, _empty)
             value = self.arg_value(key, default if eq else None, scope)
             if in_stage:
                 self.state.args[key] = value
@@ -209,8 +210,8 @@ class _Simulation:
         spelled = user.spelled.split(":")[0]
         account = state.account(spelled)
         name = account.name if account else (spelled if user.uid is not None and not numeric(spelled) else None)
-        return ShellContext(scope if scope is not None else self.scope(), state.home(user),
-                            state.shell[0].endswith("bash"), name, self.positions)
+        return _new(ShellContext, (scope if scope is not None else self.scope(), state.home(user),
+                                   state.shell[0].endswith("bash"), name, self.positions))
 
     def script(self, text: str, line: int, context: ShellContext) -> list[Command]:
         """The commands of a RUN, CMD or ENTRYPOINT; nesting too deep to walk is a problem to report."""
@@ -352,9 +353,9 @@ class _Simulation:
                 accounts.apply(state, inv, command)
             files.apply(state, inv, command, actor)
         names = frozenset(state.args).union(state.env, [k for c in commands if c.assigns for k, _ in c.assigns])
-        state.runs.append(Run(ins.line, ins.end_line, user, tuple(commands), tuple(installs),
-                              tuple(state.removed), names, _cache_mounts(ins) if ins.flags else (), pip_no_cache,
-                              apt_no_recommends))
+        state.runs.append(_new(Run, (ins.line, ins.end_line, user, tuple(commands), tuple(installs),
+                                     tuple(state.removed), names, _cache_mounts(ins) if ins.flags else (), pip_no_cache,
+                                     apt_no_recommends)))
 
 
 def _cache_mounts(ins: Instruction) -> tuple[str, ...]:

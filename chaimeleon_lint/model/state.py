@@ -13,6 +13,7 @@ from chaimeleon_lint.model.image import (
 )
 from chaimeleon_lint.source.variables import Scope, Value
 
+_new = tuple.__new__  # a NamedTuple from all its fields, without its generated __new__: tests/test_records.py
 _WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 _INSIDE_WORLD_WRITABLE = tuple(f"{p}/" for p in _WORLD_WRITABLE)
 # Directories every Linux base image has (the FHS top level and a few below it): a COPY or mkdir
@@ -115,7 +116,7 @@ class StageState:
 
     def scope(self, undeclared: Callable[[str], Value]) -> Scope:
         """What `$NAME` means in the stage at build time: its ENV, then its ARGs, then `undeclared`."""
-        scope = Scope(self.args, undeclared)
+        scope = Scope.of(self.args, undeclared)
         scope.update(self.env)
         return scope
 
@@ -197,14 +198,14 @@ class StageState:
                 break
             current = parent(current)
         for made in reversed(missing):
-            self.nodes[made] = Node(made, True, uid, gid, mode, line)
+            self.nodes[made] = _new(Node, (made, True, uid, gid, mode, line, None, False, None))
 
     def write(self, path: str, op: str, line: int, user: UserState, content: str | None = None) -> None:
         """Record a change to the file system and what it means for special files."""
         node = self.node(path)
         own = op in ("chmod", "chown")
         owner = node.uid if own and node is not None else self.owner_near(path if own else parent(path))
-        self.writes.append(Write(path, op, line, user.uid, owner, bool(node and node.copied)))
+        self.writes.append(_new(Write, (path, op, line, user.uid, owner, bool(node and node.copied))))
         if content is not None:
             self.file_written(path, content, line)
 

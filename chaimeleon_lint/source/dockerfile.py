@@ -23,6 +23,7 @@ SHELL_SCRIPT_KEYWORDS = frozenset({"RUN", "CMD", "ENTRYPOINT"})
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9_]*)\s*=\s*(\S*)\s*$")
 _HEREDOC_NAME = re.compile(r"(-?)\s*(?:\"([^\"\s]+)\"|'([^'\s]+)'|([A-Za-z_][A-Za-z0-9_]*))")
 _TOKEN = re.compile(r"(\S+)\s*")
+_new = tuple.__new__  # a NamedTuple from all its fields, without its generated __new__: tests/test_records.py
 
 
 class Heredoc(NamedTuple):
@@ -198,16 +199,17 @@ def runs_in_shell(script: str) -> bool:
     return program is None or program in SHELLS
 
 
-def _shell_script(keyword: str, rest: str, physical: str, heredocs: list[Heredoc],
+def _shell_script(keyword: str, rest: str, rows: list[str], heredocs: list[Heredoc],
                   heredoc_rows: list[str], line: int, has_flags: bool) -> tuple[str, int]:
-    """The text a shell runs for this instruction, and the file line of its first row."""
+    """The text a shell runs for this instruction, and the file line of its first row; `rows`
+    are its physical lines (joined here, for the instructions a shell runs)."""
     if keyword not in SHELL_SCRIPT_KEYWORDS:
         return "", line
     if heredocs and keyword == "RUN" and re.fullmatch(r"\s*(<<-?\s*\S+\s*)+", rest):
         # BuildKit runs a lone heredoc as the script itself; a shebang picks the interpreter.
         body = heredocs[0].body
         return (body if runs_in_shell(body) else ""), heredocs[0].line
-    text = _blank_prefix(physical, has_flags)
+    text = _blank_prefix("\n".join(rows), has_flags)
     if heredoc_rows:
         text += "\n" + "\n".join(heredoc_rows)
     return text, line
@@ -300,9 +302,9 @@ def parse(text: str) -> Dockerfile:
         flags, rest = _split_flags(keyword, args)
         exec_form = None if heredocs else _exec_form(keyword, rest, line, problems)
         shell_text, shell_line = ("", line) if exec_form is not None else _shell_script(
-            keyword, rest, "\n".join(rows), heredocs, heredoc_rows, line, bool(flags))
-        instructions.append(Instruction(keyword, line, max(i, line), args, flags, rest, exec_form, tuple(heredocs),
-                                        shell_text, shell_line))
+            keyword, rest, rows, heredocs, heredoc_rows, line, bool(flags))
+        instructions.append(_new(Instruction, (keyword, line, max(i, line), args, flags, rest, exec_form,
+                                               tuple(heredocs), shell_text, shell_line)))
     if not any(ins.keyword == "FROM" for ins in instructions) and instructions:
         problems.append(Problem(instructions[0].line, "no FROM instruction: a Dockerfile must start from a base image"))
     elif instructions and instructions[0].keyword not in ("FROM", "ARG"):

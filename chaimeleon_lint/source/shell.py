@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 Word = Value
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh"})
+_new = tuple.__new__  # a NamedTuple from all its fields, without its generated __new__: tests/test_records.py
 _MAX_LOOP = 64
 _MAX_DEPTH = 8
 _MAX_CONDITIONS = 64  # of an `&&` chain, the commands before an operand that are kept as its conditions
@@ -139,7 +140,9 @@ def _parse(source: bytes) -> "Tree":
 
     Node positions are the same in both; node text must be read from `source` (`_Walker.text`).
     """
-    return _parser().parse(_ISDIGIT_CRASH.sub(lambda m: m[1] + b"x" * len(m[2]), source))
+    if b"{" in source:  # the masked pattern starts with one: most scripts have none
+        source = _ISDIGIT_CRASH.sub(lambda m: m[1] + b"x" * len(m[2]), source)
+    return _parser().parse(source)
 
 
 def brace_expand(text: str) -> list[str]:
@@ -156,7 +159,8 @@ def brace_expand(text: str) -> list[str]:
 def echo_output(command: Command) -> Word | None:
     """What `echo`/`printf` writes to stdout, when it is plain enough to know."""
     args = list(command.argv[1:])
-    if command.name == "echo":
+    name = command.name
+    if name == "echo":
         interpret = False
         while args and _ECHO_OPTIONS.fullmatch(args[0].text):
             interpret = interpret or "e" in args[0].text
@@ -165,12 +169,12 @@ def echo_output(command: Command) -> Word | None:
         if interpret:
             text = text.replace("\\n", "\n").replace("\\t", "\t")
         return Word(text + "\n", all(a.known for a in args))
-    if command.name == "printf" and args:
+    if name == "printf" and args:
         fmt = args[0].text.replace("\\n", "\n").replace("\\t", "\t")
         values = iter(a.text for a in args[1:])
         text = _PRINTF_FORMAT.sub(lambda _: next(values, ""), fmt)
         return Word(text, all(a.known for a in args))
-    if command.name == "cat" and not args:
+    if name == "cat" and not args:
         return command.stdin
     return None
 
@@ -216,12 +220,6 @@ class _Walker:
                 self.too_deep = self.line(node)
             return
         self.level += 1
-        try:
-            self.statement(node)
-        finally:
-            self.level -= 1
-
-    def statement(self, node: "Node") -> None:
         kind = node.type
         if kind == "command":
             self.command(node, (), None)
@@ -248,6 +246,7 @@ class _Walker:
         else:
             for child in node.named_children:
                 self.visit(child)
+        self.level -= 1
 
     def emit(self, argv: tuple[Word, ...], assigns: tuple[tuple[str, Word], ...],
              redirects: tuple[Redirect, ...], node: "Node", stdin: Word | None = None,
@@ -256,8 +255,8 @@ class _Walker:
         spans = () if not self.positions else tuple(
             (first + start[0], start[1], first + end[0], end[1])
             for start, end in ((n.start_point, n.end_point) for n in word_nodes))
-        command = Command(argv, assigns, redirects, first + node.start_point[0], first + node.end_point[0], stdin,
-                          self.conditions, self.function, spans)
+        command = _new(Command, (argv, assigns, redirects, first + node.start_point[0], first + node.end_point[0],
+                                 stdin, self.conditions, self.function, spans))
         self.commands.append(command)
         return command
 
@@ -392,7 +391,7 @@ class _Walker:
         dest = node.child_by_field_name("destination")
         if dest is None and node.named_children:
             dest = node.named_children[-1]
-        return Redirect(op, self.word(dest) if dest is not None and dest.type != "file_descriptor" else None)
+        return _new(Redirect, (op, self.word(dest) if dest is not None and dest.type != "file_descriptor" else None))
 
     def heredoc_text(self, node: "Node") -> Word:
         start = next((c for c in node.named_children if c.type == "heredoc_start"), None)
@@ -418,7 +417,7 @@ class _Walker:
             if kind == "word" and ascii is not None:  # most words: literal, with no escape or `~`
                 text = ascii[child.start_byte:child.end_byte]  # (brace lists are concatenations)
                 if "\\" not in text and text[:1] != "~":
-                    argv.append(Value(text))
+                    argv.append(_new(Value, (text, True)))
                     argv_nodes.append(child)
                     continue
             if kind == "variable_assignment":
@@ -442,7 +441,7 @@ class _Walker:
         elif argv[0].text == "read":
             self.scope.update((name, UNKNOWN) for name in _read_names(argv))
         command = self.emit(tuple(argv), tuple(assigns), tuple(extra), node, stdin, tuple(argv_nodes))
-        if command.name in SHELLS:
+        if argv and argv[0].text.endswith("sh") and command.name in SHELLS:  # each of SHELLS ends in "sh"
             self.shell_c(command, argv_nodes)
 
     def shell_c(self, command: Command, nodes: "list[Node]") -> None:

@@ -32,15 +32,21 @@ class Scope(dict[str, Value]):
     `undeclared(name)` answers for a name that is in no scope: "" where the engine's environment
     is known, unknown where the base image might set it; it may also record the use (CHL903).
     Copies keep it, so a shell script's own assignments shadow the stage's names and nothing else.
+    `Scope(values)` is built as a dict is, with no `undeclared` (unknown); `Scope.of` sets one.
     """
 
-    def __init__(self, values: Mapping[str, Value] | None = None,
-                 undeclared: Callable[[str], Value] | None = None) -> None:
-        super().__init__(values or {})
-        self.undeclared = undeclared
+    undeclared: Callable[[str], Value] | None = None
+
+    @classmethod
+    def of(cls, values: Mapping[str, Value], undeclared: Callable[[str], Value] | None) -> "Scope":
+        """A scope with its answer for names set nowhere. Scopes are made for every RUN and copied
+        for every script: a Python `__init__` cost three times dict's own construction."""
+        scope = cls(values)
+        scope.undeclared = undeclared
+        return scope
 
     def copy(self) -> "Scope":
-        return Scope(self, self.undeclared)
+        return Scope.of(self, self.undeclared)
 
 
 def lookup(scope: Mapping[str, Value], name: str) -> Value:

@@ -5,6 +5,9 @@ from typing import NamedTuple
 
 from chaimeleon_lint.source.shell import Command, Word
 
+_new = tuple.__new__  # a NamedTuple from all its fields, without its generated __new__: tests/test_records.py
+_FLAG = Word("")  # what a flag without a value holds: one shared value, not one per flag
+
 # wrapper → (short options taking a value, long options taking a value)
 _WRAPPERS: dict[str, tuple[str, frozenset[str]]] = {
     "sudo": ("ughCprUDRT", frozenset({"user", "group", "prompt", "close-from", "chdir", "role", "type", "other-user"})),
@@ -63,7 +66,7 @@ def getopt(args: list[Word] | tuple[Word, ...], short_values: str = "", long_val
                 i += 1
                 values.setdefault(name, []).append(args[i])
             else:
-                values.setdefault(name, []).append(Word(""))
+                values.setdefault(name, []).append(_FLAG)
         elif text.startswith("-") and len(text) > 1 and not text[1].isdigit():
             for j, flag in enumerate(text[1:], start=1):
                 if flag in short_values:
@@ -74,11 +77,11 @@ def getopt(args: list[Word] | tuple[Word, ...], short_values: str = "", long_val
                         i += 1
                         values.setdefault(flag, []).append(args[i])
                     break
-                values.setdefault(flag, []).append(Word(""))
+                values.setdefault(flag, []).append(_FLAG)
         else:
             operands.append(args[i])
         i += 1
-    return Options(values, operands)
+    return _new(Options, (values, operands))
 
 
 class Invocation(NamedTuple):
@@ -128,7 +131,7 @@ def unwrap(command: Command) -> Invocation:
         argv = tuple(rest[consumed:])
     else:  # eight wrappers deep: the name of what is left
         name = argv[0].text.rsplit("/", 1)[-1] if argv else ""
-    return Invocation(tuple(argv), sudo, run_as, name)
+    return _new(Invocation, (tuple(argv), sudo, run_as, name))
 
 
 def _leading_options(args: list[Word], short: str, long: frozenset[str]) -> list[Word]:

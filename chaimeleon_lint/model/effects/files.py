@@ -10,6 +10,7 @@ from chaimeleon_lint.model.image import KEEP, Node, TreeChange, UserState, chang
 from chaimeleon_lint.model.state import StageState
 from chaimeleon_lint.source.shell import Command, Word, echo_output
 
+_new = tuple.__new__  # a NamedTuple from all its fields, without its generated __new__: tests/test_records.py
 _WRITE_OPS = frozenset({">", ">>", ">|", "&>", "&>>"})
 
 
@@ -43,8 +44,7 @@ def _file(state: StageState, text: str, line: int, user: UserState, op: str,
     state.write(path, op, line, user, content)
     existing = state.node(path)
     if existing is None:
-        state.nodes[path] = Node(path, False, user.uid, user.gid, 0o644, line,
-                                 content=content)
+        state.nodes[path] = _new(Node, (path, False, user.uid, user.gid, 0o644, line, None, False, content))
     elif content is not None and not existing.is_dir:
         joined = (existing.content or "") + content if append else content
         state.nodes[path] = Node(path, False, existing.uid, existing.gid, existing.mode, existing.line,

@@ -10,6 +10,7 @@ from chaimeleon_lint.model.software import capabilities_of
 from chaimeleon_lint.model.state import StageState
 from chaimeleon_lint.source.shell import Command, Word
 
+_new = tuple.__new__  # a NamedTuple from all its fields, without its generated __new__: tests/test_records.py
 PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
 _PIP = re.compile(r"^pip(\d+(\.\d+)?)?$")
 _APT = ("oct", frozenset({"option", "config-file", "target-release", "default-release"}))
@@ -39,30 +40,46 @@ def pip_argv(inv: Invocation) -> tuple[Word, ...] | None:
 
 def classify(inv: Invocation, command: Command, as_root: bool | None) -> Install | None:
     """The package-manager call a command is, if any."""
-    name = inv.name
-    if name in ("apt-get", "apt", "aptitude"):
-        opts = getopt(inv.args, *_APT)
-        return _install("apt", opts.operands, command, as_root, inv.name)
+    parse = _MANAGERS.get(inv.name)
+    if parse is not None:
+        return parse(inv, command, as_root)
     pip_args = pip_argv(inv)
     if pip_args is not None:
         opts = getopt(pip_args, *_PIP_OPTS)
         program = inv.name if _PIP.match(inv.name) else f"{inv.name} -m pip"
         return _install("pip", opts.operands, command, as_root, program)
-    if name in ("conda", "mamba", "micromamba"):
-        opts = getopt(inv.args, *_CONDA_OPTS)
-        words = list(opts.operands)
-        if len(words) >= 2 and words[0].text == "env":
-            words = [Word("env " + words[1].text)] + words[2:]
-        return _install("conda", words, command, as_root, inv.name)
-    if name == "poetry":
-        return _install("poetry", getopt(inv.args, "", frozenset({"with", "without", "only", "extras"})).operands,
-                        command, as_root, inv.name)
-    if name == "apk":
-        return _install("apk", getopt(inv.args, "XpU", frozenset({"repository", "root", "virtual"})).operands,
-                        command, as_root, inv.name)
-    if name in ("yum", "dnf", "microdnf"):
-        return _install("yum", getopt(inv.args, "c", frozenset({"config"})).operands, command, as_root, inv.name)
     return None
+
+
+def _apt(inv: Invocation, command: Command, as_root: bool | None) -> Install | None:
+    return _install("apt", getopt(inv.args, *_APT).operands, command, as_root, inv.name)
+
+
+def _conda(inv: Invocation, command: Command, as_root: bool | None) -> Install | None:
+    words = list(getopt(inv.args, *_CONDA_OPTS).operands)
+    if len(words) >= 2 and words[0].text == "env":
+        words = [Word("env " + words[1].text)] + words[2:]
+    return _install("conda", words, command, as_root, inv.name)
+
+
+def _poetry(inv: Invocation, command: Command, as_root: bool | None) -> Install | None:
+    operands = getopt(inv.args, "", frozenset({"with", "without", "only", "extras"})).operands
+    return _install("poetry", operands, command, as_root, inv.name)
+
+
+def _apk(inv: Invocation, command: Command, as_root: bool | None) -> Install | None:
+    operands = getopt(inv.args, "XpU", frozenset({"repository", "root", "virtual"})).operands
+    return _install("apk", operands, command, as_root, inv.name)
+
+
+def _yum(inv: Invocation, command: Command, as_root: bool | None) -> Install | None:
+    return _install("yum", getopt(inv.args, "c", frozenset({"config"})).operands, command, as_root, inv.name)
+
+
+_MANAGERS = {  # a program's name → how its arguments are read (pip, by a pattern of names, is apart)
+    "apt-get": _apt, "apt": _apt, "aptitude": _apt, "conda": _conda, "mamba": _conda, "micromamba": _conda,
+    "poetry": _poetry, "apk": _apk, "yum": _yum, "dnf": _yum, "microdnf": _yum,
+}
 
 
 def _install(manager: str, operands: list[Word], command: Command, as_root: bool | None,
@@ -70,7 +87,8 @@ def _install(manager: str, operands: list[Word], command: Command, as_root: bool
     if not operands:
         return None
     action = operands[0].text
-    return Install(manager, action, tuple(w.text for w in operands[1:] if w.known), command, as_root, program)
+    packages = tuple([w.text for w in operands[1:] if w.known])
+    return _new(Install, (manager, action, packages, command, as_root, program))
 
 
 def apply(state: StageState, inv: Invocation, command: Command, as_root: bool | None) -> Install | None:
