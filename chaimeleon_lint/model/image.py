@@ -266,8 +266,9 @@ class Stage(NamedTuple):
     def glob(self, pattern: str) -> list[str]:
         """Image paths matching `dir/leaf-pattern`: made by RUN/COPY, or inside a copied directory."""
         directory, leaf = posixpath.split(pattern)
-        found = {p for p in self.nodes if posixpath.dirname(p) == directory and fnmatch.fnmatchcase(
-            posixpath.basename(p), leaf)}
+        inside = directory.rstrip("/") + "/"  # node paths are absolute and normal: in it, a name and no slash
+        found = {p for p in self.nodes if p.startswith(inside) and "/" not in p[len(inside):]
+                 and fnmatch.fnmatchcase(p[len(inside):], leaf)} if directory.startswith("/") else set()
         for event in self.trees:
             if isinstance(event, TreeCopy) and under(directory, event.dest) and self.context is not None:
                 rel = rebase(directory, event.dest, event.src)

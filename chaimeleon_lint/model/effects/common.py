@@ -34,11 +34,17 @@ class Options(NamedTuple):
     operands: list[Word]
 
     def has(self, *names: str) -> bool:
-        return any(n in self.values for n in names)
+        for name in names:  # asked for every option of every command: no generator
+            if name in self.values:
+                return True
+        return False
 
     def last(self, *names: str) -> Word | None:
-        found = [v for n in names for v in self.values.get(n, [])]
-        return found[-1] if found else None
+        """The last value of the last of the names that has one (`-m` then `--mode`: --mode's)."""
+        for name in reversed(names):
+            if found := self.values.get(name):
+                return found[-1]
+        return None
 
     def all(self, *names: str) -> list[Word]:
         return [v for n in names for v in self.values.get(n, [])]

@@ -53,7 +53,8 @@ def _file(state: StageState, text: str, line: int, user: UserState, op: str,
 
 def _mkdir(state: StageState, inv: Invocation, command: Command, user: UserState) -> None:
     opts = getopt(inv.args, "m", frozenset({"mode", "context"}))
-    mode = apply_mode(0o755, (opts.last("m", "mode") or Word("755")).text, True) or 0o755
+    spec = opts.last("m", "mode")
+    mode = (apply_mode(0o755, spec.text, True) or 0o755) if spec is not None else 0o755
     for path in _paths(state, opts.operands):
         state.write(path, "mkdir", command.line, user)
         state.make_dirs(path, user.uid, user.gid, mode, command.line, parents=opts.has("p", "parents"))
