@@ -206,6 +206,14 @@ def test_the_quick_look_takes_name_labels_only_where_the_word_starts() -> None:
     assert _names(text) == ["a", "c", "e"]
 
 
+def test_the_quick_look_takes_from_lines_only() -> None:
+    from chaimeleon_lint.chain import _references
+
+    text = "FROM a\n\n  from --platform=linux/amd64 b AS c\nRUN echo FROM d\n\tFrOm e\nLABEL x=FROM\nFROM\n  f"
+    assert _references(text) == ["a", "b", "e", "f"]
+    assert _references("") == [] and _references("LABEL a=b\nRUN true") == []
+
+
 def test_selection_is_what_changed_everything_below_and_the_parents_they_need() -> None:
     from chaimeleon_lint.chain import Chains
 
