@@ -342,11 +342,11 @@ class _Simulation:
         state.removed = []
         pip_no_cache, apt_no_recommends = state.pip_no_cache, state.apt_no_recommends
         installs = []
+        user_is_root = user.is_root
         for command in commands:
             inv = unwrap(command)
-            actor = state.user_for(inv.run_as)
-            as_root = actor.is_root
-            install = packages.apply(state, inv, command, as_root)
+            actor = user if inv.run_as is None else state.user_for(inv.run_as)  # sudo, gosu: another user
+            install = packages.apply(state, inv, command, user_is_root if actor is user else actor.is_root)
             if install is not None:
                 installs.append(install)
             if inv.name in accounts.COMMANDS:

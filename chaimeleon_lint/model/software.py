@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -33,7 +34,10 @@ def package_name(spec: str) -> str:
     return name.strip().lower().replace("_", "-")
 
 
+@functools.lru_cache(maxsize=4096)
 def capabilities_of(package: str) -> tuple[str, ...]:
+    """What installing the package gives. Remembered: the same few hundred package specs come back
+    in every Dockerfile of a repository, and reading one (a regex split) costs ten lookups."""
     return _BY_PACKAGE.get(package_name(package), ())
 
 

@@ -95,9 +95,12 @@ def _fails(state: StageState, path: str, user: UserState) -> bool:
 
 def _recursive(state: StageState, path: str, line: int, uid: int | None | str, gid: int | None | str,
                chmod: str | None, recursive: bool) -> None:
-    for other, node in list(state.nodes.items()):
-        if other == path or (recursive and under(other, path)):
-            state.nodes[other] = changed(node, uid, gid, chmod)
+    if recursive:
+        for other, node in list(state.nodes.items()):
+            if under(other, path):
+                state.nodes[other] = changed(node, uid, gid, chmod)
+    elif path in state.nodes:  # the path alone: no walk over every node
+        state.nodes[path] = changed(state.nodes[path], uid, gid, chmod)
     if path not in state.nodes:
         node = state.node(path)
         if node is not None:
