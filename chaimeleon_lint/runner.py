@@ -179,13 +179,16 @@ large shares first, single files last, so the workers finish close together."""
 DIED = "the linting process died (a crash in native code, such as the shell parser)"
 
 
-def _lint_all(jobs: list[Job], fixing: bool, workers: int) -> "list[tuple[str | None, Result] | _Failed]":
+def _lint_all(jobs: list[Job], fixing: bool, workers: int,
+              real: set[str] | None = None) -> "list[tuple[str | None, Result] | _Failed]":
     """Every job's outcome, in order: in forked workers from PARALLEL_FROM files on (where the
     system can fork). A share whose worker died is linted again a file per share, which finds the
-    file that kills its process; that one is reported, the others are linted."""
+    file that kills its process; that one is reported, the others are linted. `real` holds the
+    folders the configuration look found to be their own real path: the licence look needs no
+    second look at them."""
     from chaimeleon_lint.model.context import Above
 
-    above = Above()  # the folders above the contexts: looked at once per run (per worker with --jobs)
+    above = Above(real)  # the folders above the contexts: looked at once per run (per worker with --jobs)
     if workers <= 1 or len(jobs) < PARALLEL_FROM or not hasattr(os, "fork"):
         return _guarded_jobs(jobs, fixing, above)
     from functools import partial
@@ -371,7 +374,8 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
     histories: dict[Path, tuple] = {}  # type: ignore[type-arg]
     changed: set[int] = set()
     worst, internal = EXIT_OK, False
-    for n, (job, outcome) in enumerate(zip(jobs, _lint_all(jobs, fixing is not None, settings.workers))):
+    for n, (job, outcome) in enumerate(zip(jobs, _lint_all(jobs, fixing is not None, settings.workers,
+                                                                configs.real))):
         if isinstance(outcome, _Failed):
             fail(f"{job.shown}: internal error, the file was not linted: {outcome.reason}. "
                  "This is a bug in chaimeleon-lint; please report it with this file.")

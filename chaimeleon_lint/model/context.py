@@ -63,10 +63,10 @@ class Above:
 
     __slots__ = ("repository", "licences", "real")
 
-    def __init__(self) -> None:
+    def __init__(self, real: set[str] | None = None) -> None:
         self.repository: dict[str, bool] = {}  # folder → it holds `.git`
         self.licences: dict[str, str | None] = {}  # folder → the licence its files state
-        self.real: set[str] = set()  # folders that are their own real path
+        self.real: set[str] = set() if real is None else real  # folders that are their own real path
 
     def is_repository(self, directory: str) -> bool:
         if directory not in self.repository:

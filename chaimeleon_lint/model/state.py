@@ -171,6 +171,9 @@ class StageState:
         return absolute(text, self.workdir) if self.workdir is not None else None
 
     def node(self, path: str) -> Node | None:
+        found = self.nodes.get(path)  # asked at every level of every path written: no call for the usual answers
+        if found is not None or not self.trees:
+            return found
         return find_node(path, self.nodes, self.trees, self.context)
 
     def owner_near(self, path: str) -> int | None:

@@ -165,10 +165,10 @@ def echo_output(command: Command) -> Word | None:
         while args and _ECHO_OPTIONS.fullmatch(args[0].text):
             interpret = interpret or "e" in args[0].text
             args.pop(0)
-        text = " ".join(a.text for a in args)
+        text = " ".join([a.text for a in args])
         if interpret:
             text = text.replace("\\n", "\n").replace("\\t", "\t")
-        return Word(text + "\n", all(a.known for a in args))
+        return _new(Word, (text + "\n", all([a.known for a in args])))
     if name == "printf" and args:
         fmt = args[0].text.replace("\\n", "\n").replace("\\t", "\t")
         values = iter(a.text for a in args[1:])
@@ -475,10 +475,10 @@ class _Walker:
         kind = node.type
         text = self.ascii[node.start_byte:node.end_byte] if self.ascii is not None else self.text(node)
         if kind in ("word", "number"):
-            value = Value(_WORD_ESCAPE.sub(r"\1", text) if "\\" in text else text)
+            value = _new(Value, (_WORD_ESCAPE.sub(r"\1", text) if "\\" in text else text, True))
             return self.tilde(value, text) if text[:1] == "~" else value
         if kind == "raw_string":
-            return Value(text[1:-1])
+            return _new(Value, (text[1:-1], True))
         if kind == "ansi_c_string":
             return Value(text[2:-1].encode().decode("unicode_escape", errors="replace"))
         if kind == "string":

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
+_new = tuple.__new__  # a NamedTuple from all its fields, without its generated __new__: tests/test_records.py
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MAX_NESTING = 32  # `${A:-${B:-...}}` deeper than this is unknown: bounded work and stack on any input
 _BRACED = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+?])(.*))?", re.S)
@@ -122,7 +123,7 @@ def _scan(text: str, scope: Mapping[str, Value], escape: str, split: bool, unkno
     An unknown expansion contributes `unknown_as` to the text (a marker lets a check judge the
     literal parts of a partly unknown value)."""
     if _plain(text, escape) and "$" not in text:  # most values: nothing to remove or expand
-        return [Value(word) for word in _blank_split(text)] if split else [Value(text)] if text else []
+        return [_new(Value, (word, True)) for word in _blank_split(text)] if split else [Value(text)] if text else []
     return _scan_characters(text, scope, escape, split, unknown_as, depth)
 
 
