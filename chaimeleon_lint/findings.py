@@ -22,7 +22,10 @@ class Severity(enum.IntEnum):
 
     @property
     def label(self) -> str:
-        return self.name.lower()
+        return _LABELS[self]  # an enum member's name is a descriptor lookup: reporters ask for each finding
+
+
+_LABELS = {severity: severity.name.lower() for severity in Severity}
 
 
 class Span(NamedTuple):
