@@ -51,7 +51,7 @@ class Profile(NamedTuple):
 
     @property
     def mount_dirs(self) -> tuple[str, ...]:
-        return tuple(posixpath.join(self.home, d) for d in self.mount_names)
+        return _joined(self.home, self.mount_names)
 
     @property
     def datasets_dir(self) -> str:
@@ -92,6 +92,12 @@ def _matches(reference: str, pattern: str) -> bool:
     """fnmatchcase, after a look at the pattern's text before its first wildcard: that rules most
     references out without compiling the pattern into a regex (0.1 ms each, ten of them per file)."""
     return reference.startswith(_literal(pattern)) and fnmatch.fnmatchcase(reference, pattern)
+
+
+@functools.cache
+def _joined(home: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The mount directories' paths: several checks of every file ask, of one profile or two."""
+    return tuple(posixpath.join(home, name) for name in names)
 
 
 @functools.cache

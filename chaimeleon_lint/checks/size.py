@@ -39,7 +39,7 @@ def _pip_cache_mounted(stage: Stage, run: Run) -> bool:
 def pip_no_cache_dir(image: Image) -> Iterator[Hit]:
     stage = image.final
     for run in stage.runs:
-        if run.pip_no_cache or _pip_cache_mounted(stage, run):
+        if not run.installs or run.pip_no_cache or _pip_cache_mounted(stage, run):
             continue
         for install in run.installs:
             if install.manager != "pip" or install.action != "install" or (words := _words(install)) is None:

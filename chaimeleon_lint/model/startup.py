@@ -125,7 +125,7 @@ def _launch(stage: Stage, ctx: ShellContext) -> tuple[tuple[Command, ...], tuple
     argv = [w for p in parts for w in (p.exec_form if p.exec_form is not None else p.argv)]
     main = parts[0]
     if main is entry and len(parts) == 2 and not unwrap(
-            Command(tuple(Word(w) for w in entry.exec_form or ()), (), (), entry.line, entry.line)).argv:
+            Command.of(tuple(Word(w) for w in entry.exec_form or ()), entry.line, entry.line)).argv:
         main = parts[1]  # `ENTRYPOINT ["tini", "--"]`: the program is CMD's
     return tuple(parse_script(shlex.join(argv), main.line, ctx)), (main.line, main.end_line)
 
@@ -259,13 +259,13 @@ def call_commands(call: PyCall, ctx: ShellContext) -> list[Command]:
         if isinstance(first, str) and (call.name in _SHELL_CALLS or call.keyword("shell") is True):
             return [c for c in parse_script(first, call.line, ctx)]
         if isinstance(first, str):
-            return [Command((Word(first),), (), (), call.line, call.line)]
+            return [Command.of((Word(first),), call.line, call.line)]
         return []
     if call.name in _ARGV_CALLS and isinstance(first, tuple):
         if call.name.startswith("os.") and len(call.args) > 1 and isinstance(call.args[1], tuple):
             first = call.args[1]  # os.execvp(file, args): args[0] is the program again
         argv = tuple(Word(a) if isinstance(a, str) else Word("", known=False) for a in first)
-        return [Command(argv, (), (), call.line, call.line)] if argv else []
+        return [Command.of(argv, call.line, call.line)] if argv else []
     return []
 
 

@@ -54,14 +54,16 @@ class Command(NamedTuple):
     redirects: tuple[Redirect, ...]
     line: int
     end_line: int
+    name: str  # program(argv), kept: every effect and several checks ask for it
     stdin: Word | None = None
     conditions: "tuple[Command, ...]" = ()
     function: str | None = None
     spans: tuple[tuple[int, int, int, int], ...] = ()
 
-    @property
-    def name(self) -> str:
-        return self.argv[0].text.rsplit("/", 1)[-1] if self.argv else ""
+    @classmethod
+    def of(cls, argv: tuple[Word, ...], line: int, end_line: int) -> "Command":
+        """A command run without a shell (an exec form, a Python call's argv): no assignment, no redirect."""
+        return cls(argv, (), (), line, end_line, program(argv))
 
     @property
     def args(self) -> list[str]:
@@ -70,6 +72,11 @@ class Command(NamedTuple):
     def with_redirects(self, extra: tuple[Redirect, ...], stdin: Word | None) -> "Command":
         return self._replace(redirects=self.redirects + extra,
                              stdin=stdin if stdin is not None else self.stdin)
+
+
+def program(argv: tuple[Word, ...] | list[Word]) -> str:
+    """The base name of the program argv runs (`/usr/bin/sudo` → `sudo`); "" when there is none."""
+    return argv[0].text.rsplit("/", 1)[-1] if argv else ""
 
 
 class ShellContext(NamedTuple):
@@ -256,7 +263,7 @@ class _Walker:
             (first + start[0], start[1], first + end[0], end[1])
             for start, end in ((n.start_point, n.end_point) for n in word_nodes))
         command = _new(Command, (argv, assigns, redirects, first + node.start_point[0], first + node.end_point[0],
-                                 stdin, self.conditions, self.function, spans))
+                                 program(argv), stdin, self.conditions, self.function, spans))
         self.commands.append(command)
         return command
 
@@ -441,7 +448,7 @@ class _Walker:
         elif argv[0].text == "read":
             self.scope.update((name, UNKNOWN) for name in _read_names(argv))
         command = self.emit(tuple(argv), tuple(assigns), tuple(extra), node, stdin, tuple(argv_nodes))
-        if argv and argv[0].text.endswith("sh") and command.name in SHELLS:  # each of SHELLS ends in "sh"
+        if command.name in SHELLS:
             self.shell_c(command, argv_nodes)
 
     def shell_c(self, command: Command, nodes: "list[Node]") -> None:

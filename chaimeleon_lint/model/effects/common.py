@@ -106,10 +106,9 @@ class Invocation(NamedTuple):
 def unwrap(command: Command) -> Invocation:
     """Peel `sudo`, `env`, `exec`, `nice`, `gosu user` ... so `sudo -E apt-get install` is apt-get."""
     argv = command.argv
-    if argv:  # most commands run no wrapper: their program is what they run
-        name = argv[0].text.rsplit("/", 1)[-1]
-        if name not in _WRAPPERS and name not in ("gosu", "su-exec"):
-            return _new(Invocation, (argv, False, None, name))
+    name = command.name
+    if argv and name not in _WRAPPERS and name not in ("gosu", "su-exec"):  # most: their program is what they run
+        return _new(Invocation, (argv, False, None, name))
     sudo, run_as, name = False, None, ""
     for _ in range(8):
         if not argv:
