@@ -134,7 +134,7 @@ def parse_script(text: str, first_line: int, ctx: ShellContext) -> Script:
     if not text.strip():
         return script
     source = text.encode("utf-8", errors="replace")
-    scope = ctx.scope.copy() if isinstance(ctx.scope, Scope) else Scope(ctx.scope)
+    scope = ctx.scope if isinstance(ctx.scope, Scope) else Scope(ctx.scope)
     walker = _Walker(source, first_line, ctx.home, ctx.bash, scope, 0, ctx.user, positions=ctx.positions)
     walker.visit(_parse(source).root_node)
     script.extend(walker.commands)
@@ -197,7 +197,8 @@ class _Walker:
         self.first_line = first_line
         self.home = home
         self.bash = bash
-        self.scope = scope
+        self.scope = scope  # the caller's until the script sets a variable (`assignable`)
+        self.own_scope = False
         self.depth = depth
         self.user = user
         self.commands: list[Command] = []
@@ -206,6 +207,13 @@ class _Walker:
         self.level = level  # how deeply the node being walked is nested
         self.positions = positions and depth == 0  # nested scripts' columns are not the file's
         self.too_deep: int | None = None  # the first line where nesting passed MAX_NESTING
+
+    def assignable(self) -> Scope:
+        """The scope to set a variable in: the walker's own, copied from the caller's at the script's
+        first assignment (most scripts set none, and a RUN's scope holds the stage's whole ENV)."""
+        if not self.own_scope:
+            self.scope, self.own_scope = self.scope.copy(), True
+        return self.scope
 
     def text(self, node: "Node") -> str:
         """The node's text in the script as written (the parsed bytes may be masked)."""
@@ -241,7 +249,7 @@ class _Walker:
                 if child.type == "variable_assignment":
                     self.assign(child)
                 elif child.type == "variable_name" and self.text(node).startswith(("local", "declare", "typeset")):
-                    self.scope[self.text(child)] = Value("")  # `local V`: set, and empty
+                    self.assignable()[self.text(child)] = Value("")  # `local V`: set, and empty
         elif kind == "for_statement":
             self.for_loop(node)
         elif kind in ("if_statement", "elif_clause", "while_statement"):
@@ -332,7 +340,7 @@ class _Walker:
         value = node.child_by_field_name("value")
         if name is not None:
             word = self.word(value) if value is not None else Value("")
-            self.scope[self.text(name)] = word
+            self.assignable()[self.text(name)] = word
             self.emit((), ((self.text(name), word),), (), node)
 
     def for_loop(self, node: "Node") -> None:
@@ -343,7 +351,7 @@ class _Walker:
             return
         name = self.text(var)
         for value in values[:_MAX_LOOP] if values else [UNKNOWN]:
-            self.scope[name] = value
+            self.assignable()[name] = value
             self.visit(body)
 
     def pipeline(self, node: "Node") -> None:
@@ -444,9 +452,9 @@ class _Walker:
                     argv.append(word)
                     argv_nodes.append(child)
         if not argv:
-            self.scope.update(assigns)
+            self.assignable().update(assigns)
         elif argv[0].text == "read":
-            self.scope.update((name, UNKNOWN) for name in _read_names(argv))
+            self.assignable().update((name, UNKNOWN) for name in _read_names(argv))
         command = self.emit(tuple(argv), tuple(assigns), tuple(extra), node, stdin, tuple(argv_nodes))
         if command.name in SHELLS:
             self.shell_c(command, argv_nodes)
@@ -464,7 +472,7 @@ class _Walker:
         if self.depth >= _MAX_DEPTH or not script.strip():
             return
         source = script.encode("utf-8", errors="replace")
-        inner = _Walker(source, line, self.home, bash, self.scope.copy(), self.depth + 1, self.user,
+        inner = _Walker(source, line, self.home, bash, self.scope, self.depth + 1, self.user,
                         conditions=self.conditions, function=self.function, level=self.level)
         inner.visit(_parse(source).root_node)
         self.commands.extend(inner.commands)
