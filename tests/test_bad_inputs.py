@@ -88,12 +88,13 @@ def test_directory_without_dockerfile(tmp_path: Path) -> None:
 def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Permission is simulated: the tests may run as root, who reads anything."""
     (tmp_path / "Dockerfile").write_text("FROM ubuntu:22.04\n")
-    from chaimeleon_lint import files
+    from chaimeleon_lint import config, files  # config imported first: it keeps the real reader after the test
 
     real = files.read_regular
+    assert config.read_regular is real
 
-    def denied(path: Path, limit: int = -1) -> bytes:
-        if path.name == "Dockerfile":
+    def denied(path: Path | str, limit: int = -1) -> bytes:
+        if Path(path).name == "Dockerfile":
             raise PermissionError(13, "Permission denied", str(path))
         return real(path, limit)
 

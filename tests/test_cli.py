@@ -128,6 +128,40 @@ def test_parallel_jobs_give_the_same_report_in_the_same_order(tmp_path: Path) ->
     assert serial.stdout == parallel.stdout and len(json.loads(serial.stdout)["files"]) == 2 * len(EXAMPLES)
 
 
+def test_a_run_leaves_no_reference_cycle(tmp_path: Path) -> None:
+    """A run has the cyclic garbage collector off (entry.py): what a file's lint leaves in a cycle
+    stays in memory until the process ends, for every file of the run. Every example, a script
+    that sets variables and runs `sh -c`, and --fix, in this process, must leave nothing for it."""
+    import contextlib
+    import gc
+    import io
+
+    from chaimeleon_lint.runner import Settings
+    from chaimeleon_lint.runner import run as lint
+
+    shell = tmp_path / "shell" / "Dockerfile"
+    shell.parent.mkdir()
+    shell.write_text("FROM ubuntu:22.04\nARG V=1\nENV A=$V\nRUN X=2 && sh -c 'Y=$A; echo $Y > /tmp/y' && "
+                     "for f in a b; do echo $f | tee -a /tmp/$f; done\nENV B=$A\nRUN <<EOF\nset -e\nZ=3\nEOF\n")
+    fixed = tmp_path / "fixed" / "Dockerfile"
+    fixed.parent.mkdir()
+    fixed.write_bytes((ROOT / "examples" / "noncompliant" / "Dockerfile").read_bytes())
+    paths = tuple(str(ROOT / "examples" / name / "Dockerfile") for name in EXAMPLES) + (str(shell),)
+    runs = [(paths, Settings()), ((str(fixed),), Settings(fixing="fix"))]
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        for files, settings in runs:  # once first: imports and first-use caches are not the run's garbage
+            lint(files, settings)
+        fixed.write_bytes((ROOT / "examples" / "noncompliant" / "Dockerfile").read_bytes())
+        gc.collect()
+        gc.disable()
+        try:
+            for files, settings in runs:
+                lint(files, settings)
+            assert gc.collect() == 0
+        finally:
+            gc.enable()
+
+
 def _five_dockerfiles(tmp_path: Path) -> list[str]:
     names = [f"{c}/Dockerfile" for c in "abcde"]
     for name in names:

@@ -71,6 +71,8 @@ class _Simulation:
             if handler is not None:
                 self.line = ins.line
                 handler(ins)
+        for stage in self.stages:  # a kept scope holds this simulation's method: a cycle, which nothing collects
+            stage.built_scope = None
         return self.stages
 
     def scope(self) -> Scope:
@@ -148,7 +150,7 @@ class _Simulation:
             scope = self.scope() if in_stage else Scope.of(self.globals, _empty)
             value = self.arg_value(key, default if eq else None, scope)
             if in_stage:
-                self.state.args[key] = value
+                self.state.set_arg(key, value)
                 if key == _CACHE_ENV:
                     self.state.pip_no_cache = True
             else:
@@ -157,7 +159,7 @@ class _Simulation:
 
     def env(self, ins: Instruction) -> None:
         for key, _, value in pairs(ins.rest, self.scope(), self.dockerfile.escape):
-            self.state.env[key] = value
+            self.state.set_env(key, value)
             if key == _CACHE_ENV:
                 self.state.pip_no_cache = True
 
@@ -403,7 +405,8 @@ def _provide_platform(state: StageState, profile: Profile, provides: frozenset[s
     for capability in sorted(provides & _CAPABILITIES):
         state.capabilities[capability] = None
     for base in bases:
-        state.env.update((key, Value(value)) for key, value in base.env)
+        for key, value in base.env:
+            state.set_env(key, Value(value))
     entrypoint = next((b.entrypoint for b in reversed(bases) if b.entrypoint), None)
     if entrypoint:  # the image starts with it unless the Dockerfile sets its own
         text = "[" + ", ".join(f'"{word}"' for word in entrypoint) + "]"

@@ -51,8 +51,9 @@ class StageState:
         self.user: UserState = ROOT
         self.workdir: str | None = "/"
         self.workdir_line: int | None = None
-        self.env: dict[str, Value] = {}
-        self.args: dict[str, Value] = {}
+        self.env: dict[str, Value] = {}  # changed through set_env, which forgets the scope made of it
+        self.args: dict[str, Value] = {}  # changed through set_arg, likewise
+        self.built_scope: Scope | None = None  # `scope`'s answer until ENV or ARG changes
         self.labels: dict[str, Label] = {}
         self.shell: tuple[str, ...] = ("/bin/sh", "-c")
         self.entrypoint: Launch | None = None
@@ -81,7 +82,7 @@ class StageState:
         other.from_end_line, other.out_of_scope = end_line, []
         other.accounts = list(self.accounts)
         other.group_ids = dict(self.group_ids)
-        other.env, other.args, other.labels = dict(self.env), {}, dict(self.labels)
+        other.env, other.args, other.labels, other.built_scope = dict(self.env), {}, dict(self.labels), None
         other.nodes, other.trees = dict(self.nodes), list(self.trees)
         other.capabilities = dict(self.capabilities)
         other.cmd_inherited = True
@@ -115,10 +116,21 @@ class StageState:
         return state
 
     def scope(self, undeclared: Callable[[str], Value]) -> Scope:
-        """What `$NAME` means in the stage at build time: its ENV, then its ARGs, then `undeclared`."""
-        scope = Scope.of(self.args, undeclared)
-        scope.update(self.env)
-        return scope
+        """What `$NAME` means in the stage at build time: its ENV, then its ARGs, then `undeclared`
+        (the simulation's: one per stage). Made again only after an ENV or ARG: every instruction
+        asks, and no reader changes it (a shell script copies it before it assigns)."""
+        if self.built_scope is None:
+            self.built_scope = Scope.of(self.args, undeclared)
+            self.built_scope.update(self.env)
+        return self.built_scope
+
+    def set_env(self, key: str, value: Value) -> None:
+        self.env[key] = value
+        self.built_scope = None
+
+    def set_arg(self, key: str, value: Value) -> None:
+        self.args[key] = value
+        self.built_scope = None
 
     # -- users ----------------------------------------------------------------------
     def account(self, spelled: str) -> Account | None:
