@@ -236,8 +236,10 @@ class _Walker:
             return
         self.level += 1
         kind = node.type
-        if kind == "command":
+        if kind == "command":  # the kinds in the order they are most often met
             self.command(node, (), None)
+        elif kind == "list":
+            self.and_or(node)
         elif kind == "redirected_statement":
             self.redirected(node)
         elif kind == "pipeline":
@@ -254,8 +256,6 @@ class _Walker:
             self.for_loop(node)
         elif kind in ("if_statement", "elif_clause", "while_statement"):
             self.conditional(node)
-        elif kind == "list":
-            self.and_or(node)
         elif kind == "function_definition":
             self.function_body(node)
         else:
