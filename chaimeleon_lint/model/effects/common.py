@@ -3,7 +3,7 @@
 import posixpath
 from typing import NamedTuple
 
-from chaimeleon_lint.source.shell import Command, Word
+from chaimeleon_lint.source.shell import Command, Word, program
 
 _new = tuple.__new__  # a NamedTuple from all its fields, without its generated __new__: tests/test_records.py
 _FLAG = Word("")  # what a flag without a value holds: one shared value, not one per flag
@@ -114,7 +114,7 @@ def unwrap(command: Command) -> Invocation:
         if not argv:
             name = ""
             break
-        name = argv[0].text.rsplit("/", 1)[-1]
+        name = program(argv)
         if name in ("gosu", "su-exec") and len(argv) > 2:
             run_as, argv = argv[1].text, argv[2:]
             continue
@@ -139,7 +139,7 @@ def unwrap(command: Command) -> Invocation:
             run_as = user.text if user is not None else "root"
         argv = tuple(rest[consumed:])
     else:  # eight wrappers deep: the name of what is left
-        name = argv[0].text.rsplit("/", 1)[-1] if argv else ""
+        name = program(argv)
     return _new(Invocation, (tuple(argv), sudo, run_as, name))
 
 
