@@ -354,7 +354,8 @@ class _Simulation:
             if inv.name in accounts.COMMANDS:
                 accounts.apply(state, inv, command)
             files.apply(state, inv, command, actor)
-        names = frozenset(state.args).union(state.env, [k for c in commands if c.assigns for k, _ in c.assigns])
+        assigned = [k for c in commands if c.assigns for k, _ in c.assigns]
+        names = state.names().union(assigned) if assigned else state.names()
         state.runs.append(_new(Run, (ins.line, ins.end_line, user, tuple(commands), tuple(installs),
                                      tuple(state.removed), names, _cache_mounts(ins) if ins.flags else (), pip_no_cache,
                                      apt_no_recommends)))

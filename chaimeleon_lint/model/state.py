@@ -54,6 +54,7 @@ class StageState:
         self.env: dict[str, Value] = {}  # changed through set_env, which forgets the scope made of it
         self.args: dict[str, Value] = {}  # changed through set_arg, likewise
         self.built_scope: Scope | None = None  # `scope`'s answer until ENV or ARG changes
+        self.built_names: frozenset[str] | None = None  # `names`'s, likewise
         self.labels: dict[str, Label] = {}
         self.shell: tuple[str, ...] = ("/bin/sh", "-c")
         self.entrypoint: Launch | None = None
@@ -82,7 +83,8 @@ class StageState:
         other.from_end_line, other.out_of_scope = end_line, []
         other.accounts = list(self.accounts)
         other.group_ids = dict(self.group_ids)
-        other.env, other.args, other.labels, other.built_scope = dict(self.env), {}, dict(self.labels), None
+        other.env, other.args, other.labels = dict(self.env), {}, dict(self.labels)
+        other.built_scope, other.built_names = None, None
         other.nodes, other.trees = dict(self.nodes), list(self.trees)
         other.capabilities = dict(self.capabilities)
         other.cmd_inherited = True
@@ -124,13 +126,19 @@ class StageState:
             self.built_scope.update(self.env)
         return self.built_scope
 
+    def names(self) -> frozenset[str]:
+        """The names ARG and ENV set in the stage (each RUN records them), made again after a change."""
+        if self.built_names is None:
+            self.built_names = frozenset(self.args).union(self.env)
+        return self.built_names
+
     def set_env(self, key: str, value: Value) -> None:
         self.env[key] = value
-        self.built_scope = None
+        self.built_scope = self.built_names = None
 
     def set_arg(self, key: str, value: Value) -> None:
         self.args[key] = value
-        self.built_scope = None
+        self.built_scope = self.built_names = None
 
     # -- users ----------------------------------------------------------------------
     def account(self, spelled: str) -> Account | None:
