@@ -24,6 +24,10 @@ _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9_]*)\s*=\s*(\S*)\s*$")
 _HEREDOC_NAME = re.compile(r"(-?)\s*(?:\"([^\"\s]+)\"|'([^'\s]+)'|([A-Za-z_][A-Za-z0-9_]*))")
 _TOKEN = re.compile(r"(\S+)\s*")
 _new = tuple.__new__  # a NamedTuple from all its fields, without its generated __new__: tests/test_records.py
+_BLANKS = re.compile(r"(?:[ \t\n]|\\\n)*")  # blanks, and escaped line ends, between a keyword and its flags
+_KEYWORD = re.compile(r"(?:[ \t\n]|\\\n)*[^ \t\n\\]*")  # the blanks before a keyword, and it
+_FLAG_TEXT = re.compile(r"[^ \t\n]*")
+_LONE_HEREDOCS = re.compile(r"\s*(<<-?\s*\S+\s*)+")  # `RUN <<EOF`: the heredoc is the script
 
 
 class Heredoc(NamedTuple):
@@ -130,32 +134,22 @@ def _split_flags(keyword: str, args: str) -> tuple[tuple[tuple[str, str | None],
     return tuple(flags), rest
 
 
+def _end(pattern: re.Pattern[str], text: str, start: int) -> int:
+    """Where `pattern`, which also matches nothing (so always matches), stops matching from `start`."""
+    found = pattern.match(text, start)
+    return found.end() if found is not None else start
+
+
 def _blank_prefix(physical: str, has_flags: bool) -> str:
     """Replace the keyword and its flags with blanks, keeping every row and byte column where it was."""
-    i, n = 0, len(physical)
-
-    def skip_space(j: int) -> int:
-        while j < n:
-            if physical[j] in " \t\n":
-                j += 1
-            elif physical.startswith("\\\n", j):
-                j += 2
-            else:
-                break
-        return j
-
-    i = skip_space(i)
-    while i < n and physical[i] not in " \t\n\\":
-        i += 1
+    i = _end(_KEYWORD, physical, 0)
     if has_flags:
         while True:
-            j = skip_space(i)
+            j = _end(_BLANKS, physical, i)
             if not physical.startswith("--", j):
                 break
-            while j < n and physical[j] not in " \t\n":
-                j += 1
-            i = j
-    i = skip_space(i) if i < n and physical[i] == "\\" else i
+            i = _end(_FLAG_TEXT, physical, j)
+    i = _end(_BLANKS, physical, i) if physical[i:i + 1] == "\\" else i
     # One blank per UTF-8 byte: tree-sitter's columns then are the file's byte columns.
     prefix = physical[:i]
     if prefix.isascii() and "\n" not in prefix:  # `RUN ` and its flags on one line: most instructions
@@ -205,7 +199,7 @@ def _shell_script(keyword: str, rest: str, rows: list[str], heredocs: list[Hered
     are its physical lines (joined here, for the instructions a shell runs)."""
     if keyword not in SHELL_SCRIPT_KEYWORDS:
         return "", line
-    if heredocs and keyword == "RUN" and re.fullmatch(r"\s*(<<-?\s*\S+\s*)+", rest):
+    if heredocs and keyword == "RUN" and _LONE_HEREDOCS.fullmatch(rest):
         # BuildKit runs a lone heredoc as the script itself; a shebang picks the interpreter.
         body = heredocs[0].body
         return (body if runs_in_shell(body) else ""), heredocs[0].line
