@@ -15,7 +15,7 @@ from chaimeleon_lint.source.variables import Scope, Value
 
 _new = tuple.__new__  # a NamedTuple from all its fields, without its generated __new__: tests/test_records.py
 _WORLD_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
-_INSIDE_WORLD_WRITABLE = tuple(f"{p}/" for p in _WORLD_WRITABLE)
+_INSIDE_WORLD_WRITABLE = tuple(f"{p}/" for p in _WORLD_WRITABLE)  # `under` one of them, as one startswith
 # Directories every Linux base image has (the FHS top level and a few below it): a COPY or mkdir
 # into them creates nothing, so they keep their owner (root), whatever --chown says.
 _BASE_DIRS = frozenset("/bin /boot /dev /etc /home /lib /media /mnt /opt /proc /root /run /sbin /srv /sys /tmp /usr "
