@@ -25,7 +25,7 @@ _HEREDOC_NAME = re.compile(r"(-?)\s*(?:\"([^\"\s]+)\"|'([^'\s]+)'|([A-Za-z_][A-Z
 _TOKEN = re.compile(r"(\S+)\s*")
 _new = tuple.__new__  # a NamedTuple from all its fields, without its generated __new__: tests/test_records.py
 _BLANKS = re.compile(r"(?:[ \t\n]|\\\n)*")  # blanks, and escaped line ends, between a keyword and its flags
-_KEYWORD = re.compile(r"(?:[ \t\n]|\\\n)*[^ \t\n\\]*")  # the blanks before a keyword, and it
+_KEYWORD = re.compile(_BLANKS.pattern + r"[^ \t\n\\]*")  # the blanks before a keyword, and it
 _FLAG_TEXT = re.compile(r"[^ \t\n]*")
 _LONE_HEREDOCS = re.compile(r"\s*(<<-?\s*\S+\s*)+")  # `RUN <<EOF`: the heredoc is the script
 
