@@ -336,7 +336,7 @@ class _Simulation:
         user = state.user
         if ins.exec_form is not None:
             commands = [Command.of(tuple(Value(a) for a in ins.exec_form), ins.line, ins.end_line)]
-            if ins.exec_form[:1] and ins.exec_form[0].rsplit("/", 1)[-1] in ("sh", "bash") and "-c" in ins.exec_form:
+            if commands[0].name in ("sh", "bash") and "-c" in ins.exec_form:
                 script = ins.exec_form[ins.exec_form.index("-c") + 1:ins.exec_form.index("-c") + 2]
                 commands += self.script(script[0] if script else "", ins.line, self.shell_context(user))
         else:

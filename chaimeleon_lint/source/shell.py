@@ -426,8 +426,8 @@ class _Walker:
         ascii, bash = self.ascii, self.bash
         for child in node.named_children:
             kind = child.type
-            if kind == "command_name" and child.named_children:
-                child = child.named_children[0]
+            if kind == "command_name" and (named := child.named_children):
+                child = named[0]
                 kind = child.type
             if kind == "word" and ascii is not None:  # most words: literal, with no escape or `~`
                 text = ascii[child.start_byte:child.end_byte]  # (brace lists are concatenations)
