@@ -12,7 +12,7 @@ raw text comes first, so a folder of unrelated Dockerfiles costs nothing more.
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -21,11 +21,13 @@ from chaimeleon_lint.model.siblings import SiblingBase, repository_name
 if TYPE_CHECKING:
     from chaimeleon_lint.runner import Job
 
-# Searched in "\n" + text (`_references`): a line start spelled as a newline, not `^` with re.M,
+# Searched in "\n" + text (`references`): a line start spelled as a newline, not `^` with re.M,
 # lets the search jump from newline to newline, three times faster, with the same matches.
 _FROM = re.compile(r"\n\s*FROM\s+(?:--\S+\s+)*(\S+)", re.I)
-# A literal start makes the search fast; `_names` checks that `name` starts a word.
-_NAME = re.compile(r"""name\s*=\s*["']?([A-Za-z0-9][\w.-]*)""")
+# A literal start makes the search fast; `names` checks that `name` starts a word. A variable
+# (`ubuntu-python-${AI_TOOL}-desktop`) is kept: `label_matcher` lets it match any text.
+_NAME = re.compile(r"""name\s*=\s*["']?([A-Za-z0-9$][\w.${}-]*)""")
+_VARIABLE = re.compile(r"\$\{[^}]*\}|\$\w+")
 
 
 class Chains(NamedTuple):
@@ -69,19 +71,23 @@ def _mapped(job: "Job") -> dict[str, Path]:
 def _candidates(jobs: "Sequence[Job]") -> set[int]:
     """Jobs whose raw FROM names another job's raw name label (or a mapped sibling): the only ones
     worth simulating for links."""
-    names: dict[str, set[int]] = {}
+    exact: dict[str, set[int]] = {}
+    templates: list[tuple[Callable[[str], bool], int]] = []  # labels with variables
     for n, job in enumerate(jobs):
-        for name in _names(job.source.text):
-            names.setdefault(name.lower(), set()).add(n)
+        for name in names(job.source.text):
+            if "$" in name:
+                templates.append((label_matcher(name), n))
+            else:
+                exact.setdefault(name.lower(), set()).add(n)
     paths: dict[Path, int] | None = None  # resolved only when a configuration maps sibling images
     found: set[int] = set()
     for n, job in enumerate(jobs):
         mapped = _mapped(job) if job.cfg.sibling_images else {}
         if mapped and paths is None:
             paths = {job.path.resolve(): n for n, job in enumerate(jobs) if job.path is not None}
-        for reference in _references(job.source.text):
+        for reference in references(job.source.text):
             repository = repository_name(reference)
-            others = names.get(repository, set()) - {n}
+            others = (exact.get(repository, set()) | {m for match, m in templates if match(repository)}) - {n}
             if paths is not None and mapped.get(repository) in paths:
                 others = others | {paths[mapped[repository]]} - {n}
             if others:
@@ -89,16 +95,28 @@ def _candidates(jobs: "Sequence[Job]") -> set[int]:
     return found
 
 
-def _references(text: str) -> list[str]:
+def references(text: str) -> list[str]:
     """The image references of the text's FROM lines, as written (any case, flags skipped)."""
     return _FROM.findall("\n" + text)
 
 
-def _names(text: str) -> list[str]:
+def names(text: str) -> list[str]:
     """Values of `name=` where `name` starts a word (`\\bname` in the pattern would make the search
     try every position of the text: thirty times slower)."""
     return [m[1] for m in _NAME.finditer(text)
             if m.start() == 0 or not (text[m.start() - 1].isalnum() or text[m.start() - 1] == "_")]
+
+
+def label_matcher(label: str) -> "Callable[[str], bool]":
+    """Whether a FROM's repository name is the image a `name` label (as written) names: equal, or,
+    where the label has variables, equal with any text in their place, since the registry name
+    comes from the build script and not from the label."""
+    label = label.strip("\"'").lower()
+    if "$" not in label:
+        return label.__eq__
+    parts = _VARIABLE.split(label)
+    pattern = re.compile(".*".join(map(re.escape, parts)))
+    return lambda name: pattern.fullmatch(name) is not None
 
 
 def link(jobs: "Sequence[Job]") -> "tuple[list[Job], Chains]":
@@ -111,26 +129,34 @@ def link(jobs: "Sequence[Job]") -> "tuple[list[Job], Chains]":
         return list(jobs), Chains(everyone, {}, {})
     images = {n: model(jobs[n].source, jobs[n].ctx, jobs[n].options, jobs[n].path)[2] for n in sorted(candidates)}
     by_name: dict[str, int] = {}
+    by_template: list[tuple["Callable[[str], bool]", int]] = []  # labels with variables, as written
     for n, image in images.items():
         label = image.final.labels.get("name")
         if label is not None and label.value.known and label.value.text:
             by_name.setdefault(label.value.text.lower(), n)
+        if label is not None and label.template:
+            by_template.append((label_matcher(label.template), n))
+
+    def named(repository: str) -> int | None:
+        found = by_name.get(repository)
+        return found if found is not None else next((n for match, n in by_template if match(repository)), None)
+
     paths = {jobs[n].path.resolve(): n for n in candidates if jobs[n].path is not None}  # type: ignore[union-attr]
     parents: dict[int, list[int]] = {}
     references: dict[int, dict[int, list[str]]] = {}
-    names: dict[tuple[int, int], str] = {}  # (child, parent) → the repository name the child's FROM gives it
+    given: dict[tuple[int, int], str] = {}  # (child, parent) → the repository name the child's FROM gives it
     for n, image in images.items():
         mapped = _mapped(jobs[n])
         for stage in image.stages:
             if stage.base_stage is not None or not stage.base.text:
                 continue
             repository = repository_name(stage.base.text)
-            parent = paths.get(mapped[repository]) if repository in mapped else by_name.get(repository)
+            parent = paths.get(mapped[repository]) if repository in mapped else named(repository)
             if parent is None or parent == n:
                 continue
             if parent not in parents.setdefault(n, []):
                 parents[n].append(parent)
-                names[(n, parent)] = repository
+                given[(n, parent)] = repository
             if stage.base.known:
                 references.setdefault(n, {}).setdefault(parent, []).append(stage.base.text)
     order, cyclic = _ordered(everyone, parents)
@@ -152,7 +178,7 @@ def link(jobs: "Sequence[Job]") -> "tuple[list[Job], Chains]":
 
     for n in order:
         if n in parents:
-            linked[n] = job_with_siblings(linked[n], {names[(n, p)]: base(p) for p in parents[n]})
+            linked[n] = job_with_siblings(linked[n], {given[(n, p)]: base(p) for p in parents[n]})
     return linked, Chains(tuple(order), {c: tuple(p) for c, p in parents.items()},
                           {c: {p: tuple(dict.fromkeys(r)) for p, r in refs.items()} for c, refs in references.items()},
                           notes)

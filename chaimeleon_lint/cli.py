@@ -210,7 +210,8 @@ def review(request: str, checkout: Path | None, fmt: str, outputs: tuple[str, ..
     build_request = BuildRequest(engine, build_args, None, smoke_args, smoke_timeout, keep_image, verbose,
                                  force_build) if build or force_build else None
     settings = Settings(fmt=fmt, select=tuple(_names(select)), ignore=tuple(_names(ignore)),
-                        threshold=failure_threshold, build=build_request, outputs=extra, platform=platform)
+                        threshold=failure_threshold, build=build_request, outputs=extra, platform=platform,
+                        inherited=True)  # a review judges the image users get, a parent's start-up included
     sys.exit(run_review(ReviewSettings(request, checkout, settings, current_version)))
 
 

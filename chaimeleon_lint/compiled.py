@@ -34,6 +34,7 @@ def sources() -> dict[str, list[str]]:
         "rules": [os.path.join(rules, n) for n in sorted(os.listdir(rules)) if n.startswith("CHL") and n.endswith(".toml")],
         "groups": [os.path.join(rules, "groups.toml")],
         "profiles": [os.path.join(PROFILES_DIR, n) for n in sorted(os.listdir(PROFILES_DIR)) if n.endswith(".toml")],
+        "bases": [os.path.join(PROFILES_DIR, "bases", "public.toml")],
     }
 
 
@@ -48,7 +49,8 @@ def checksum(files: dict[str, list[str]]) -> int:
 
 
 def build(files: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    """Parse the sources: {"checksum", "rules": {id: record}, "groups": {...}, "profiles": {name: profile}}."""
+    """Parse the sources: {"checksum", "rules": {id: record}, "groups": {...}, "profiles": {name: profile},
+    "bases": the public base images' accounts}."""
     import tomllib
 
     files = files or sources()
@@ -62,6 +64,7 @@ def build(files: dict[str, list[str]] | None = None) -> dict[str, Any]:
         "rules": {os.path.basename(p)[:-5]: parsed(p) for p in files["rules"]},
         "groups": parsed(files["groups"][0]),
         "profiles": {os.path.basename(p)[:-5]: parsed(p) for p in files["profiles"]},
+        "bases": parsed(files["bases"][0]),
     }
 
 

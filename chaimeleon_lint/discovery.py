@@ -12,7 +12,8 @@ _SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", 
 def is_dockerfile(name: str) -> bool:
     if name.endswith(".dockerignore"):
         return False
-    return name == "Dockerfile" or name.startswith("Dockerfile.") or name.endswith((".Dockerfile", ".dockerfile"))
+    return (name == "Dockerfile" or name.startswith(("Dockerfile.", "Dockerfile-"))
+            or name.endswith((".Dockerfile", ".dockerfile")))
 
 
 def discover(path: Path) -> Iterator[Path]:

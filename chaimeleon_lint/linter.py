@@ -33,6 +33,7 @@ class Options(NamedTuple):
     platform_from: str = "--platform"  # where the choice was made
     siblings: Mapping[str, SiblingBase] = {}  # images of the run it may be built FROM
     edits: bool = True  # compute the autofixes: only --fix and the formats that show them need them
+    inherited: bool = False  # also report what a sibling parent's own start-up files do (a review judges images)
 
 
 class Suppressed(NamedTuple):
@@ -110,12 +111,18 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
     if not dockerfile.instructions:  # nothing to simulate: report only why (CHL901), not every missing thing
         checks = {rule: check for rule, check in checks.items() if rule == SYNTAX_RULE}
     wanted = _wanted(options, catalogue)
+    # Linting judges files: what a sibling parent's start-up files do is that parent's finding.
+    parents = {s.context_path: s.inherited for s in image.startup.scripts if s.inherited is not None}
     for rule, check in checks.items():
         if not wanted(rule) or rule in suppressed.file:
             continue
         for hit in check(image):
             if hit.path is None and suppressed.covers(rule, hit.span.line if hit.span else None):
                 continue
+            if hit.path in parents:
+                if not options.inherited:
+                    continue
+                hit = hit._replace(params={**hit.params, "inherited": parents[hit.path]})
             edits = fixes.edits(rule, hit) if hit.path is None and options.edits else ()
             finding = _finding(rule, hit, catalogue, shown(hit.path), options, tuple((shown(p), n) for p, n in hit.via),
                                edits, image.platform)
@@ -163,6 +170,8 @@ def _finding(rule: str, hit: Hit, catalogue: Catalogue, path: str, options: Opti
     spec = catalogue.rules[rule]
     words = platform.translate if platform is not None else None
     severity, message = spec.render(hit.variant, hit.params, words)
+    if "inherited" in hit.params:
+        message = f"{message} (inherited from {hit.params['inherited']})"
     severity = options.severity.get(rule, severity) if options is not None else severity
     if severity is Severity.OFF:
         return None

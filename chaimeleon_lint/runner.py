@@ -81,6 +81,7 @@ class Job(NamedTuple):
     cfg: "Config"
     options: "Options"
     ctx: Path | None
+    hidden: bool = False  # a sibling the run's files are built FROM: read and linked, not reported
 
 
 def _targets(paths: Sequence[str]) -> tuple[list[tuple[str, Path | None]], int]:
@@ -97,7 +98,7 @@ def _targets(paths: Sequence[str]) -> tuple[list[tuple[str, Path | None]], int]:
         if path.is_dir():
             found = list(discover(path))
             if not found:
-                fail(f"{raw}: no Dockerfile found (looked for Dockerfile, Dockerfile.*, *.Dockerfile)")
+                fail(f"{raw}: no Dockerfile found (looked for Dockerfile, Dockerfile.*, Dockerfile-*, *.Dockerfile)")
                 status = EXIT_ERROR
             targets += [(display_path(p), p) for p in found]
         else:
@@ -235,6 +236,7 @@ class Settings(NamedTuple):
     platform: str | None = None  # --platform NAME|FILE
     matrix: tuple[tuple[str, tuple[str, ...]], ...] = ()  # --matrix KEY=v1,v2: build every combination
     variant: str = ""  # the combination of build arguments this collection builds (K=v, ...)
+    inherited: bool = False  # report a sibling parent's start-up findings on the child too (review)
 
 
 class Collected(NamedTuple):
@@ -326,30 +328,24 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
     edits = fixing is not None or bool(SHOW_EDITS.intersection([settings.fmt, *(fmt for fmt, _ in settings.outputs)]))
     jobs: list[Job] = []
     configs = _Configs(config)
-    for shown, path in targets:
+
+    def job(shown: str, path: Path | None, hidden: bool = False) -> Job | str:
+        """The file read, with the options its configuration gives; or why it cannot be linted."""
         try:
             data = read_input(shown, path)
             source = decode(data, shown)
             cfg = fixed_config or configs.of(path.parent if path is not None else Path.cwd())
         except (InputError, config.ConfigError) as exc:
-            fail(str(exc))
-            status = EXIT_ERROR
-            continue
+            return str(exc)
         bad = cat.unknown(list(cfg.ignore) + [rule for rule, _ in cfg.severity])
         if bad:
-            fail(f"{cfg.path}: unknown rule(s) {', '.join(bad)} in ignore/severity")
-            status = EXIT_ERROR
-            continue
-        if fixing is not None and source.notes:
-            fail(f"{shown}: not fixed: {source.notes[0]}, and writing it back would change those bytes")
-            status = EXIT_ERROR
-            continue
+            return f"{cfg.path}: unknown rule(s) {', '.join(bad)} in ignore/severity"
+        if fixing is not None and source.notes and not hidden:
+            return f"{shown}: not fixed: {source.notes[0]}, and writing it back would change those bytes"
         try:
             chosen_here = chosen or (load(cfg.platform) if cfg.platform else None)
         except ProfileError as exc:
-            fail(f"{cfg.path}: platform: {exc}")
-            status = EXIT_ERROR
-            continue
+            return f"{cfg.path}: platform: {exc}"
         options = Options(
             select=frozenset(settings.select), ignore=frozenset(settings.ignore) | frozenset(cfg.ignore),
             severity={cat.resolve(r): s for r, s in cfg.severity},  # type: ignore[misc]
@@ -357,15 +353,31 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
             kind=settings.kind or cfg.kind,
             build_args=_build_arg_values(request.build_args) if request is not None else None,
             platform=chosen_here, platform_from="--platform" if chosen else "configuration", edits=edits,
+            inherited=settings.inherited,
         )
-        context_dir = settings.context_dir
+        context_dir = None if hidden else settings.context_dir
         ctx = context_dir if context_dir is not None else (path.parent if path is not None else None)
-        jobs.append(Job(shown, path, data, source, cfg, options, ctx))
+        return Job(shown, path, data, source, cfg, options, ctx, hidden)
+
+    for shown, path in targets:
+        made = job(shown, path)
+        if isinstance(made, str):
+            fail(made)
+            status = EXIT_ERROR
+        else:
+            jobs.append(made)
+    from chaimeleon_lint.linter import display_path
+
+    for path in _relatives(jobs):  # a parent that cannot be read is no input of the user's: left out
+        made = job(display_path(path), path, hidden=True)
+        if not isinstance(made, str):
+            jobs.append(made)
 
     from chaimeleon_lint.chain import link
 
     rows: list = []  # type: ignore[type-arg]
     jobs, chains = link(jobs)
+    linted = [n for n, each in enumerate(jobs) if not each.hidden or request is not None]  # --build builds parents
     for note in chains.notes:
         fail(note)
     done: dict[int, tuple[Result, Source]] = {}
@@ -374,8 +386,13 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
     histories: dict[Path, tuple] = {}  # type: ignore[type-arg]
     changed: set[int] = set()
     worst, internal = EXIT_OK, False
-    for n, (job, outcome) in enumerate(zip(jobs, _lint_all(jobs, fixing is not None, settings.workers,
-                                                                configs.real))):
+    for n, outcome in zip(linted, _lint_all([jobs[n] for n in linted], fixing is not None, settings.workers,
+                                            configs.real)):
+        job = jobs[n]
+        if job.hidden:
+            if not isinstance(outcome, _Failed):
+                done[n] = (outcome[1], job.source)
+            continue
         if isinstance(outcome, _Failed):
             fail(f"{job.shown}: internal error, the file was not linted: {outcome.reason}. "
                  "This is a bug in chaimeleon-lint; please report it with this file.")
@@ -413,6 +430,7 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
                                       changed if settings.since is not None else None, settings.variant)
         except NoEngine as exc:
             raise Abort(str(exc)) from None
+    results = {n: result for n, result in results.items() if not jobs[n].hidden}
     if settings.variant:
         results = {n: result._replace(variant=settings.variant) for n, result in results.items()}
     for n, result in results.items():
@@ -420,6 +438,24 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
             worst = EXIT_FINDINGS
     ordered = [results[n] for n in sorted(results)]
     return Collected(ordered, sources, status, internal, worst, diffs, tuple(rows))
+
+
+def _relatives(jobs: list[Job]) -> list[Path]:
+    """The Dockerfiles of the jobs' repositories that they are built FROM and that the run does
+    not hold already (see `relatives`); each repository is looked at once."""
+    from chaimeleon_lint.relatives import needed, repository_root
+
+    roots: dict[str, str | None] = {}
+    by_root: dict[Path, list[Job]] = {}
+    for each in jobs:
+        root = repository_root(each.path.parent, roots) if each.path is not None else None
+        if root is not None:
+            by_root.setdefault(root, []).append(each)
+    known = {each.path.resolve() for each in jobs if each.path is not None}
+    found: list[Path] = []
+    for root, members in by_root.items():
+        found += needed([m.source.text for m in members], root, known)
+    return found
 
 
 def threshold(name: str | None, configured: int | None = None) -> int:

@@ -82,7 +82,7 @@ def test_directory_without_dockerfile(tmp_path: Path) -> None:
     proc = run("src", cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr == ("chaimeleon-lint: error: src: no Dockerfile found (looked for Dockerfile, Dockerfile.*, "
-                           "*.Dockerfile)\n")
+                           "Dockerfile-*, *.Dockerfile)\n")
 
 
 def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -200,14 +200,14 @@ def test_matrix_needs_build(tmp_path: Path) -> None:
 
 
 def test_the_quick_look_takes_name_labels_only_where_the_word_starts() -> None:
-    from chaimeleon_lint.chain import _names
+    from chaimeleon_lint.chain import names as _names
 
     text = 'LABEL name="a" filename=b x.name=c\nLABEL my_name=d\nname = \'e\'\nrename=f'
     assert _names(text) == ["a", "c", "e"]
 
 
 def test_the_quick_look_takes_from_lines_only() -> None:
-    from chaimeleon_lint.chain import _references
+    from chaimeleon_lint.chain import references as _references
 
     text = "FROM a\n\n  from --platform=linux/amd64 b AS c\nRUN echo FROM d\n\tFrOm e\nLABEL x=FROM\nFROM\n  f"
     assert _references(text) == ["a", "b", "e", "f"]

@@ -28,6 +28,10 @@ def platform_names(image: Image) -> set[str]:
 @check("CHL201")
 def platform_user_missing(image: Image) -> Iterator[Hit]:
     stage = image.final
+    if stage.account_errors:  # the build stops at the first: what comes after it never runs
+        error = stage.account_errors[0]
+        yield Hit(Span.at(error.line), error.params, variant=error.variant)
+        return
     account = stage.platform_account(image.platform.uid)
     if account is not None:
         if account.gid is not None and account.gid != image.platform.gid:

@@ -82,12 +82,14 @@ class Above:
 class Context:
     """The build context directory; every read is bounded and never raises."""
 
-    __slots__ = ("root", "ignore", "problems", "above", "_cache", "_stats", "_base")
+    __slots__ = ("root", "ignore", "exceptions", "problems", "above", "_cache", "_stats", "_base")
 
     def __init__(self, root: Path, ignore: tuple[tuple[bool, re.Pattern[str]], ...] = (),
-                 problems: tuple[str, ...] = (), above: Above | None = None) -> None:
+                 problems: tuple[str, ...] = (), above: Above | None = None,
+                 exceptions: tuple[str, ...] = ()) -> None:
         self.root = root
         self.ignore = ignore  # (negated, pattern) for each .dockerignore line, in order
+        self.exceptions = exceptions  # the `!` patterns as written (cleaned): folders they reach stay
         self.problems = problems
         self.above = above if above is not None else Above()
         self._cache: dict[str, str | None] = {}
@@ -101,6 +103,7 @@ class Context:
         if dockerfile is not None:
             candidates.insert(0, f"{os.fspath(dockerfile)}.dockerignore")
         rules: list[tuple[bool, re.Pattern[str]]] = []
+        exceptions: list[str] = []
         problems: list[str] = []
         for path in candidates:
             try:
@@ -115,16 +118,26 @@ class Context:
                 pattern = os.path.normpath(line.lstrip("!").strip()).lstrip("/")
                 try:
                     rules.append((negate, _ignore_regex(pattern)))
+                    if negate:
+                        exceptions.append(pattern)
                 except re.error as exc:
                     problems.append(f"{os.path.basename(path)}:{number}: invalid pattern {line!r} ({exc}); ignored")
             break
-        return cls(root, tuple(rules), tuple(problems), above)
+        return cls(root, tuple(rules), tuple(problems), above, tuple(exceptions))
 
     def ignored(self, rel: str) -> bool:
+        """Whether BuildKit leaves `rel` out of the context: the last pattern that matches it (or a
+        folder above it) decides. The context's root is never left out (`*` then `!main.py` and
+        `COPY . /app` copies main.py), nor is an excluded folder that an exception reaches into,
+        since the files the exception keeps need it."""
+        if rel in (".", ""):
+            return False
         excluded = False
         for negate, regex in self.ignore:
             if regex.match(rel):
                 excluded = not negate
+        if excluded and self.exceptions and any(_may_hold(p, rel) for p in self.exceptions):
+            return not os.path.isdir(os.path.join(self._base, rel))
         return excluded
 
     def _path(self, rel: str) -> Path | None:
@@ -198,6 +211,21 @@ class Context:
         if not self.above.is_repository(folder):  # in no repository: the context alone
             chain = chain[:1]
         return next((found for d in chain if (found := self.above.licence(d))), None)
+
+
+def _may_hold(pattern: str, folder: str) -> bool:
+    """Whether a .dockerignore pattern can match a path inside `folder`: each of the folder's names
+    matches the pattern's name at its depth, and the pattern goes deeper (`**` matches any depth)."""
+    parts = pattern.split("/")
+    names = folder.split("/")
+    for depth, name in enumerate(names):
+        if depth >= len(parts):
+            return False
+        if "**" in parts[depth]:
+            return True
+        if not fnmatch.fnmatchcase(name, parts[depth]):
+            return False
+    return len(parts) > len(names)
 
 
 def _inside(rel: str) -> str | None:

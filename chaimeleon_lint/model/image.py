@@ -67,6 +67,14 @@ class UserState(NamedTuple):
 ROOT = UserState("root", 0, 0, None)
 
 
+class Inherited(NamedTuple):
+    """Where a file that a sibling image copied comes from: that image's build context and
+    Dockerfile (as shown). Its start-up scripts are read there, and their findings are its own."""
+
+    context: "Context"
+    dockerfile: str
+
+
 class Node(NamedTuple):
     """A file or directory the Dockerfile created or changed."""
 
@@ -79,6 +87,7 @@ class Node(NamedTuple):
     origin: str | None = None  # the build-context file it was copied from
     copied: bool = False  # created by ADD/COPY
     content: str | None = None
+    inherited: Inherited | None = None  # `origin` is in a sibling image's context, not this one
 
 
 class TreeCopy(NamedTuple):
@@ -89,7 +98,8 @@ class TreeCopy(NamedTuple):
     uid: int | None
     gid: int | None
     chmod: int | None
-    line: int
+    line: int | None  # None: a sibling image copied it
+    inherited: Inherited | None = None  # `src` is in a sibling image's context
 
 
 class TreeChange(NamedTuple):
@@ -99,7 +109,7 @@ class TreeChange(NamedTuple):
     uid: int | None | str
     gid: int | None | str
     chmod: str | None
-    line: int
+    line: int | None  # None: a sibling image changed it
 
 
 def changed(node: Node, uid: int | None | str, gid: int | None | str, chmod: str | None) -> Node:
@@ -109,7 +119,7 @@ def changed(node: Node, uid: int | None | str, gid: int | None | str, chmod: str
         node.uid if uid == KEEP else uid,  # type: ignore[arg-type]
         node.gid if gid == KEEP else gid,  # type: ignore[arg-type]
         apply_mode(node.mode, chmod, node.is_dir) if chmod is not None else node.mode,
-        node.line, node.origin, node.copied, node.content,
+        node.line, node.origin, node.copied, node.content, node.inherited,
     )
 
 
@@ -121,12 +131,13 @@ def find_node(path: str, nodes: dict[str, Node], trees: Iterable[TreeCopy | Tree
     found: Node | None = None
     for event in trees:
         if isinstance(event, TreeCopy):
-            if under(path, event.dest) and path != event.dest and context is not None:
+            where = event.inherited.context if event.inherited is not None else context
+            if under(path, event.dest) and path != event.dest and where is not None:
                 rel = rebase(path, event.dest, event.src)
-                if context.is_file(rel) or context.is_dir(rel):
-                    found = Node(path, context.is_dir(rel), event.uid, event.gid,
-                                 event.chmod if event.chmod is not None else context.mode(rel),
-                                 event.line, origin=rel, copied=True)
+                if where.is_file(rel) or where.is_dir(rel):
+                    found = Node(path, where.is_dir(rel), event.uid, event.gid,
+                                 event.chmod if event.chmod is not None else where.mode(rel),
+                                 event.line, origin=rel, copied=True, inherited=event.inherited)
         elif found is not None and under(path, event.prefix):
             found = changed(found, event.uid, event.gid, event.chmod)
     return found
@@ -138,6 +149,7 @@ class Label(NamedTuple):
     value: Value
     line: int
     pattern: str = ""
+    template: str = ""  # the value as written, when it has variables: siblings match it (chain.label_matcher)
 
 
 UNKNOWN_PART = "\x00"
@@ -222,6 +234,14 @@ class Password(NamedTuple):
     fixed: bool  # a literal (known) password, not one computed at build time
 
 
+class AccountError(NamedTuple):
+    """A useradd/groupadd the engine refuses: the build fails there (CHL201's variants)."""
+
+    line: int
+    variant: str  # "group-missing" or "id-taken"
+    params: dict[str, object]
+
+
 class Stage(NamedTuple):
     index: int
     name: str | None
@@ -253,6 +273,7 @@ class Stage(NamedTuple):
     from_end_line: int = 0  # the last line of the FROM instruction (a continuation may span lines)
     pip_index: str | None = None  # the index-url a pip configuration in the image names
     platform: str | None = None  # the profile whose known base image it is built on
+    account_errors: tuple[AccountError, ...] = ()
 
     def pip_env(self) -> dict[str, Value]:
         """The ENV as pip sees it: a configuration file's index-url counts where no PIP_INDEX_URL is set."""
@@ -270,9 +291,10 @@ class Stage(NamedTuple):
         found = {p for p in self.nodes if p.startswith(inside) and "/" not in p[len(inside):]
                  and fnmatch.fnmatchcase(p[len(inside):], leaf)} if directory.startswith("/") else set()
         for event in self.trees:
-            if isinstance(event, TreeCopy) and under(directory, event.dest) and self.context is not None:
+            where = event.inherited.context if isinstance(event, TreeCopy) and event.inherited else self.context
+            if isinstance(event, TreeCopy) and under(directory, event.dest) and where is not None:
                 rel = rebase(directory, event.dest, event.src)
-                found.update(directory + "/" + posixpath.basename(p) for p in self.context.glob(f"{rel}/{leaf}"))
+                found.update(directory + "/" + posixpath.basename(p) for p in where.glob(f"{rel}/{leaf}"))
         return sorted(p for p in found if (node := self.node(p)) is not None and not node.is_dir)
 
     def home(self) -> str | None:
@@ -307,6 +329,7 @@ class Script(NamedTuple):
     commands: tuple[Command, ...]
     calls: tuple[PyCall, ...]
     via: tuple[Step, ...]
+    inherited: str | None = None  # the sibling image's Dockerfile that copied it: its findings are that file's
 
     def chain(self, line: int) -> tuple[tuple[str | None, int], ...]:
         """The start-up chain to one of this file's lines, as findings carry it."""

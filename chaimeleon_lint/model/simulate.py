@@ -14,6 +14,7 @@ from chaimeleon_lint.model.image import (
 )
 from chaimeleon_lint.model.siblings import SiblingBase, repository_name
 from chaimeleon_lint.model.software import INTERACTIVE
+from chaimeleon_lint.model.bases import public_base
 from chaimeleon_lint.model.image import TreeCopy
 from chaimeleon_lint.model.state import StageState
 from chaimeleon_lint.model.startup import startup
@@ -126,8 +127,8 @@ class _Simulation:
             return
         sibling = self.siblings.get(repository_name(base.text)) if base.text else None
         if sibling is not None:
-            self.stages.append(StageState.on_sibling(sibling.stage, index, name, base, ins.line, ins.end_line,
-                                                     self.context, sibling.platform))
+            self.stages.append(StageState.on_sibling(sibling, index, name, base, ins.line, ins.end_line,
+                                                     self.context))
             return
         # An ARG without a default (`:${BASE_VERSION}${CUDA_VERSION}`) is usually in the tag; the known
         # parts must match on their own, so an unknown registry or repository never does.
@@ -140,6 +141,10 @@ class _Simulation:
                            platform=profile.name if profile is not None else None)
         if profile is not None:
             _provide_platform(state, profile, provides, bases)
+        elif base.known and (public := public_base(base.text)) is not None:
+            state.accounts = list(public.accounts)
+            state.group_ids = dict(public.groups)
+            state.groups_known = True
         self.stages.append(state)
 
     def arg(self, ins: Instruction) -> None:
@@ -167,7 +172,7 @@ class _Simulation:
         scope = self.scope()
         for key, raw, value in pairs(ins.rest, scope, self.dockerfile.escape):
             pattern = value.text if value.known else expand(raw, scope, self.dockerfile.escape, UNKNOWN_PART).text
-            self.state.labels[key] = Label(value, ins.line, pattern)
+            self.state.labels[key] = Label(value, ins.line, pattern, raw if "$" in raw else "")
 
     def user(self, ins: Instruction) -> None:
         value = self.expand(ins.rest)
@@ -285,7 +290,7 @@ class _Simulation:
         target = posixpath.join(dest, posixpath.basename(src)) if into else dest
         self.state.nodes[target] = Node(
             target, node.is_dir if node else False, uid, gid, mode if mode is not None else (node.mode if node else None),
-            line, node.origin if node else None, True, node.content if node else None)
+            line, node.origin if node else None, True, node.content if node else None, node.inherited if node else None)
 
     def _missing(self, src: str, matches: list[str], line: int) -> bool:
         """Report a source the build will not find (outside the context, absent, .dockerignored)."""

@@ -8,6 +8,7 @@ the context file it was copied from by the model's ADD/COPY records. Bounded in 
 and size (the context reads at most a MiB per file and skips binaries).
 """
 
+import os
 import posixpath
 import re
 import shlex
@@ -103,12 +104,18 @@ class _Walk:
                 queue.extend(_module_files(stage, target))
                 continue
             node = stage.node(target.path)
-            text = stage.context.read_text(node.origin) if stage.context and node and node.origin else None
-            if text is None or node is None:
+            if node is None or not node.origin:
                 continue
-            script, found = _read(stage, self.ctx, target, node.origin or "", text)
+            home = node.inherited
+            where = home.context if home is not None else stage.context
+            text = where.read_text(node.origin) if where is not None else None
+            if text is None:
+                continue
+            # A sibling image's file is named by its path, which `shown` keeps: not the context's
+            origin = node.origin if home is None else os.path.join(home.context.root, node.origin)
+            script, found = _read(stage, self.ctx, target, origin, text)
             if script is not None:
-                self.scripts.append(script)
+                self.scripts.append(script if home is None else script._replace(inherited=home.dockerfile))
                 queue.extend(found)
 
 
@@ -352,4 +359,4 @@ def _live(scripts: list[Script]) -> Iterator[Script]:
         live |= called
     for script in scripts:
         kept = tuple(c for c in script.commands if c.function is None or c.function in live)
-        yield Script(script.image_path, script.context_path, script.language, kept, script.calls, script.via)
+        yield script._replace(commands=kept)

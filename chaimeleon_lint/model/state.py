@@ -8,9 +8,10 @@ from collections.abc import Callable
 from chaimeleon_lint.model.context import Context
 from chaimeleon_lint.model.effects.common import absolute, numeric, parent, under
 from chaimeleon_lint.model.image import (
-    KEEP, ROOT, Account, Install, Label, Launch, Node, OutOfScope, Password, Run, Stage, SudoGrant, TreeChange, TreeCopy,
+    KEEP, ROOT, Account, AccountError, Inherited, Install, Label, Launch, Node, OutOfScope, Password, Run, Stage, SudoGrant, TreeChange, TreeCopy,
     UserState, Write, find_account, find_node, home_of,
 )
+from chaimeleon_lint.model.siblings import SiblingBase
 from chaimeleon_lint.source.variables import Scope, Value
 
 _new = tuple.__new__  # a NamedTuple from all its fields, without its generated __new__: tests/test_records.py
@@ -48,6 +49,8 @@ class StageState:
         self.platform = platform  # the profile whose known base image the stage is built on
         self.accounts: list[Account] = []
         self.group_ids: dict[str, int | None] = {"root": 0}
+        self.groups_known = False  # the base's groups are all known (a public base): no other exists
+        self.account_errors: list[AccountError] = []
         self.user: UserState = ROOT
         self.workdir: str | None = "/"
         self.workdir_line: int | None = None
@@ -83,6 +86,7 @@ class StageState:
         other.from_end_line, other.out_of_scope = end_line, []
         other.accounts = list(self.accounts)
         other.group_ids = dict(self.group_ids)
+        other.account_errors = []
         other.env, other.args, other.labels = dict(self.env), {}, dict(self.labels)
         other.built_scope, other.built_names = None, None
         other.nodes, other.trees = dict(self.nodes), list(self.trees)
@@ -93,17 +97,26 @@ class StageState:
         return other
 
     @classmethod
-    def on_sibling(cls, parent: Stage, index: int, name: str | None, base: Value, line: int, end_line: int,
-                   context: Context | None, platform: str | None) -> "StageState":
+    def on_sibling(cls, sibling: SiblingBase, index: int, name: str | None, base: Value, line: int, end_line: int,
+                   context: Context | None) -> "StageState":
         """A stage built FROM the image another Dockerfile of the run builds: what that image holds
         (users, groups, directories, ENV, labels, USER, WORKDIR, SHELL, entrypoint, desktop
         components) as if a base image provided it, without the records whose lines are in the
-        other file (its RUNs, installs, sudo grants are that file's findings)."""
+        other file (its RUNs, installs, sudo grants are that file's findings). The files it copied
+        keep their origin in its context, so its start-up scripts are read (and are its own)."""
+        parent = sibling.stage
+
         def launch(found: Launch | None) -> Launch | None:
             return None if found is None else found._replace(commands=(), line=line, end_line=end_line)
 
+        own = Inherited(parent.context, sibling.path) if parent.context is not None else None
+
+        def kept(node: Node) -> Node:
+            home = node.inherited or (own if node.origin else None)
+            return node._replace(line=None, origin=node.origin if home else None, inherited=home)
+
         state = cls(index, name, base, line, None, True, context, from_end_line=end_line, env_known=True,
-                    has_base_dirs=True, platform=platform)
+                    has_base_dirs=True, platform=sibling.platform)
         state.accounts = [a._replace(line=None) for a in parent.accounts]
         state.group_ids = dict(parent.group_ids)
         state.user = parent.user._replace(line=None)
@@ -112,7 +125,10 @@ class StageState:
         state.labels = {key: label._replace(line=line) for key, label in parent.labels.items()}
         state.shell = parent.shell
         state.entrypoint, state.cmd, state.cmd_inherited = launch(parent.entrypoint), launch(parent.cmd), True
-        state.nodes = {path: node._replace(line=None, origin=None) for path, node in parent.nodes.items()}
+        state.nodes = {path: kept(node) for path, node in parent.nodes.items()}
+        state.trees = [event._replace(line=None, inherited=event.inherited or own) if isinstance(event, TreeCopy)
+                       else event._replace(line=None) for event in parent.trees
+                       if not isinstance(event, TreeCopy) or event.inherited or own]
         state.capabilities = {capability: None for capability in parent.capabilities}
         state.pip_index = parent.pip_index
         return state
@@ -221,7 +237,7 @@ class StageState:
                 break
             current = parent(current)
         for made in reversed(missing):
-            self.nodes[made] = _new(Node, (made, True, uid, gid, mode, line, None, False, None))
+            self.nodes[made] = _new(Node, (made, True, uid, gid, mode, line, None, False, None, None))
 
     def write(self, path: str, op: str, line: int, user: UserState, content: str | None = None) -> None:
         """Record a change to the file system and what it means for special files."""
@@ -257,6 +273,6 @@ class StageState:
             sudo=tuple(self.sudo), passwords=tuple(self.passwords), capabilities=dict(self.capabilities),
             exposes=tuple(self.exposes), trees=tuple(self.trees), context=self.context,
             out_of_scope=tuple(self.out_of_scope), from_end_line=self.from_end_line, pip_index=self.pip_index,
-            platform=self.platform,
+            platform=self.platform, account_errors=tuple(self.account_errors),
         )
 

@@ -1,16 +1,23 @@
-"""useradd, adduser, groupadd, addgroup, usermod, gpasswd, chpasswd, passwd."""
+"""useradd, adduser, groupadd, addgroup, usermod, userdel, groupmod, groupdel, gpasswd, chpasswd, passwd.
+
+Options parse as shadow-utils and BusyBox parse them: `-U` (`--user-group`) takes no value, so
+`useradd -mU -u 1000 chaimeleon` names the user. Where the engine refuses a step (a group that
+does not exist, an id the base image already uses), the stage records it for CHL201.
+"""
 
 from __future__ import annotations
 
 from chaimeleon_lint.model.effects.common import Invocation, Options, getopt, numeric
-from chaimeleon_lint.model.image import Account, Node, Password, SudoGrant
+from chaimeleon_lint.model.image import Account, AccountError, Node, Password, SudoGrant
 from chaimeleon_lint.model.state import StageState
 from chaimeleon_lint.source.shell import Command
 
 ADMIN_GROUPS = frozenset({"sudo", "wheel", "admin"})
-COMMANDS = frozenset({"useradd", "adduser", "groupadd", "addgroup", "usermod", "gpasswd", "chpasswd", "passwd"})
+COMMANDS = frozenset({"useradd", "adduser", "groupadd", "addgroup", "usermod", "userdel", "groupmod", "groupdel",
+                      "gpasswd", "chpasswd", "passwd"})
 
-_USERADD = ("cdefgGkKpsuUbZ", frozenset({"comment", "home-dir", "home", "expiredate", "inactive", "gid", "groups",
+# (short options that take a value, long options that take one): the rest are flags.
+_USERADD = ("cdefgGkKpsubZ", frozenset({"comment", "home-dir", "home", "expiredate", "inactive", "gid", "groups",
                                           "skel", "key", "password", "shell", "uid", "base-dir", "root", "prefix",
                                           "selinux-user", "btrfs-subvolume-home"}))
 _ADDUSER = ("uGhsgk", frozenset({"uid", "gid", "ingroup", "home", "shell", "gecos", "firstuid", "lastuid",
@@ -71,11 +78,13 @@ def password_changes(inv: Invocation, command: Command) -> list[tuple[str, bool]
 def apply(state: StageState, inv: Invocation, command: Command) -> None:
     line = command.line
     if inv.name in ("groupadd", "addgroup"):
-        _group(state, inv)
+        _group(state, inv, line)
     if inv.name in ("useradd", "adduser"):
         _user(state, inv, line)
     elif inv.name == "usermod":
         _usermod(state, inv)
+    elif inv.name in ("userdel", "groupdel", "groupmod"):
+        _delete_or_rename(state, inv)
     for user, group in group_additions(inv):
         account = state.account(user)
         if account is not None:
@@ -87,10 +96,24 @@ def apply(state: StageState, inv: Invocation, command: Command) -> None:
         state.passwords.append(Password(user, line, fixed))
 
 
-def _group(state: StageState, inv: Invocation) -> None:
-    opts = getopt(inv.args, "gK", frozenset({"gid", "key", "conf", "firstgid", "lastgid"}))
-    if len(opts.operands) == 1:
-        state.group_ids[opts.operands[0].text] = _int(opts, "g", "gid")
+def _group(state: StageState, inv: Invocation, line: int) -> None:
+    opts = getopt(inv.args, "gKp", frozenset({"gid", "key", "conf", "firstgid", "lastgid", "password", "root",
+                                               "prefix"}))
+    if len(opts.operands) != 1:
+        return
+    gid = _int(opts, "g", "gid")
+    if gid is not None and state.groups_known and not opts.has("o", "non-unique", "f", "force"):
+        holder = next((name for name, number in state.group_ids.items() if number == gid), None)
+        if holder is not None:
+            state.account_errors.append(AccountError(line, "id-taken", {"what": "group", "id": gid, "holder": holder}))
+    state.group_ids[opts.operands[0].text] = gid
+
+
+def _missing_group(state: StageState, word: str) -> bool:
+    """A group a useradd names that the stage does not have, where all its groups are known."""
+    if not state.groups_known:
+        return False
+    return int(word) not in state.group_ids.values() if numeric(word) else word not in state.group_ids
 
 
 def _free_gid(state: StageState, wanted: int | None) -> int | None:
@@ -108,6 +131,10 @@ def _user(state: StageState, inv: Invocation, line: int) -> None:
         return
     name = opts.operands[-1].text
     uid = _int(opts, "u", "uid")
+    holder = next((a for a in state.accounts if a.uid == uid), None) \
+        if uid is not None and not opts.has("o", "non-unique") else None
+    if holder is not None and (state.groups_known or holder.line is not None):
+        state.account_errors.append(AccountError(line, "id-taken", {"what": "user", "id": uid, "holder": holder.name}))
     if inv.name == "useradd":
         group_word = opts.last("g", "gid")
         home = (opts.last("d", "home-dir", "home") or None)
@@ -118,6 +145,11 @@ def _user(state: StageState, inv: Invocation, line: int) -> None:
         home = opts.last("home") if debian_adduser else opts.last("h")
         creates_home = not opts.has("no-create-home", "H", "system", "S")
         separate_group = True
+    named = [w.text for w in ([group_word] if group_word is not None else []) if w.known]
+    if inv.name == "useradd":
+        named += [g for w in opts.all("G", "groups") if w.known for g in w.text.split(",") if g]
+    for missing in (g for g in named if _missing_group(state, g)):
+        state.account_errors.append(AccountError(line, "group-missing", {"group": missing, "user": name}))
     if group_word is not None:
         gid = state.gid_of(group_word.text) if group_word.known else None
     elif separate_group:
@@ -151,3 +183,27 @@ def _usermod(state: StageState, inv: Invocation) -> None:
     state.accounts = [a for a in state.accounts if a.name != account.name]
     state.set_account(Account(new_name.text if new_name else account.name, uid, gid, groups,
                               home.text if home else account.home, account.line))
+
+
+def _delete_or_rename(state: StageState, inv: Invocation) -> None:
+    """userdel (and the user's own group, as Debian's userdel removes it), groupdel, and groupmod's
+    new name (`-n`) or number (`-g`): how a Dockerfile frees the base's id 1000 for its own user."""
+    opts = getopt(inv.args, "gnRPp", frozenset({"gid", "new-name", "root", "prefix", "password"}))
+    if not opts.operands:
+        return
+    name = opts.operands[-1].text
+    if inv.name == "userdel":
+        account = state.account(name)
+        state.accounts = [a for a in state.accounts if a.name != name]
+        if account is not None and state.group_ids.get(name) == account.gid:
+            del state.group_ids[name]
+        return
+    if name not in state.group_ids:
+        return
+    gid = state.group_ids.pop(name)
+    if inv.name == "groupmod":
+        new_name = opts.last("n", "new-name")
+        new_gid = _int(opts, "g", "gid") if opts.has("g", "gid") else gid
+        state.group_ids[new_name.text if new_name is not None else name] = new_gid
+        if new_gid != gid:
+            state.accounts = [a._replace(gid=new_gid) if a.gid == gid else a for a in state.accounts]

@@ -44,11 +44,11 @@ def _file(state: StageState, text: str, line: int, user: UserState, op: str,
     state.write(path, op, line, user, content)
     existing = state.node(path)
     if existing is None:
-        state.nodes[path] = _new(Node, (path, False, user.uid, user.gid, 0o644, line, None, False, content))
+        state.nodes[path] = _new(Node, (path, False, user.uid, user.gid, 0o644, line, None, False, content, None))
     elif content is not None and not existing.is_dir:
         joined = (existing.content or "") + content if append else content
         state.nodes[path] = Node(path, False, existing.uid, existing.gid, existing.mode, existing.line,
-                                 existing.origin, existing.copied, joined)
+                                 existing.origin, existing.copied, joined, existing.inherited)
 
 
 def _mkdir(state: StageState, inv: Invocation, command: Command, user: UserState) -> None:
@@ -149,7 +149,8 @@ def _copy_like(state: StageState, inv: Invocation, command: Command, user: UserS
         origin = state.node(src)
         state.nodes[final] = Node(final, origin.is_dir if origin else False, user.uid, user.gid,
                                   origin.mode if origin else 0o644, command.line,
-                                  origin.origin if origin else None, False, origin.content if origin else None)
+                                  origin.origin if origin else None, False, origin.content if origin else None,
+                                  origin.inherited if origin else None)
         if inv.name == "mv":
             state.nodes.pop(src, None)
 
