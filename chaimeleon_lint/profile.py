@@ -32,6 +32,7 @@ class KnownBase(NamedTuple):
     provides: frozenset[str]
     env: tuple[tuple[str, str], ...] = ()
     entrypoint: tuple[str, ...] = ()  # the exec-form ENTRYPOINT the base image starts with
+    runs_arguments: bool = False  # that entrypoint ends by running its arguments (the CMD)
 
 
 class Profile(NamedTuple):
@@ -138,7 +139,8 @@ def _profile(data: dict) -> Profile:
         authorization=data["authorization"], images_repository=data["images-repository"],
         pypi_mirror=data["pypi-mirror"], dataset_url=data.get("dataset-url", ""),
         bases=tuple(KnownBase(b["pattern"], frozenset(b["provides"]), tuple(sorted(b.get("env", {}).items())),
-                              tuple(b.get("entrypoint", ()))) for b in data["base"]),
+                              tuple(b.get("entrypoint", ())), b.get("runs-arguments", False))
+                    for b in data["base"]),
     )
 
 

@@ -90,7 +90,8 @@ def test_catalogue_examples(tmp_path: Path, rule: str, example: catalogue.Exampl
 
 CHAIN = {"python/Dockerfile": image("ubuntu-python", "1.0"),
          "tensorflow/Dockerfile": image("ubuntu-python-tensorflow", "1.0", "harbor.example/lib/ubuntu-python:1.0"),
-         "desktop/Dockerfile": image("ubuntu-python-tensorflow-desktop", "2.0.9", "ubuntu-python-tensorflow:latest"),
+         "desktop/Dockerfile": image("ubuntu-python-tensorflow-desktop", "2.0.9", "ubuntu-python-tensorflow:latest",
+                                     "COPY start.sh /opt/\n"),
          "desktop/start.sh": "#!/bin/sh\nexec supervisord\n"}
 
 
@@ -127,6 +128,20 @@ def test_context_file_change_counts_and_dockerignored_one_does_not(tmp_path: Pat
     write(repo, {"desktop/start.sh": "#!/bin/sh\nexec supervisord -n\n"})
     ((line, severity, message),) = chl105(repo)["desktop/Dockerfile"]
     assert (line, severity) == (2, "error") and "desktop/start.sh changed" in message
+
+
+def test_only_what_copy_and_add_read_counts(tmp_path: Path) -> None:
+    """A README beside the Dockerfile is in the context but in no image: editing it needs no bump;
+    `.dockerignore` decides what COPY . reads, so it counts."""
+    repo = repository(tmp_path, {**CHAIN, "desktop/README.md": "a\n", "desktop/.dockerignore": "*.md\n",
+                                 "app/Dockerfile": image("app", "1.0", extra="COPY src/ /opt/\nCOPY ${X}.txt /opt/\n"),
+                                 "app/src/main.py": "a\n", "app/notes.md": "a\n", "app/b.txt": "a\n"})
+    write(repo, {"desktop/README.md": "b\n", "app/notes.md": "b\n"})
+    assert chl105(repo) == {}
+    write(repo, {"app/src/main.py": "b\n", "app/b.txt": "b\n"})
+    assert "app/b.txt and 1 more changed" in chl105(repo)["app/Dockerfile"][0][2]
+    write(repo, {"desktop/.dockerignore": "*.txt\n"})
+    assert "desktop/.dockerignore changed" in chl105(repo)["desktop/Dockerfile"][0][2]
 
 
 def test_lower_unknown_and_new_versions(tmp_path: Path) -> None:

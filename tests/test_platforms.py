@@ -144,7 +144,8 @@ def test_known_eucaim_base_provides_user_home_mounts_and_desktop(tmp_path: Path)
 def test_forcing_a_platform_against_the_base_reports_what_the_base_lacks(tmp_path: Path) -> None:
     result = _lint(tmp_path, f'FROM {EUCAIM_BASE}\nLABEL name="x" version="1"\n', {"LICENSE": "MIT License\n\n"
                    "Permission is hereby granted, free of charge, to any person"}, platform="chaimeleon")
-    assert sorted(f.rule for f in result.findings) == ["CHL202", "CHL301", "CHL301", "CHL301", "CHL304", "CHL601"]
+    # the EUCAIM base's run.sh runs its arguments: jobman's are appended to it, so no CHL601
+    assert sorted(f.rule for f in result.findings) == ["CHL202", "CHL301", "CHL301", "CHL301", "CHL304"]
 
 
 def _translated_cases() -> list[tuple[str, int, object]]:
@@ -245,13 +246,30 @@ def test_no_platform_literal_in_code() -> None:
     assert found == []
 
 
+def test_a_known_base_s_run_sh_runs_the_image_s_cmd(tmp_path: Path) -> None:
+    """The platform's run.sh ends by running its arguments: a CMD-only app has an entrypoint (no
+    CHL601), its CMD is what starts (followed into main.py), and run.sh's own steps are the
+    platform's (no CHL403 about them)."""
+    (tmp_path / "main.py").write_text("import requests\nrequests.get('https://example.org/model')\n")
+    (tmp_path / "Dockerfile").write_text(
+        'FROM harbor.chaimeleon-eu.i3m.upv.es/chaimeleon-library-batch/ubuntu-python:0.3\nLABEL name="t" version="1"\n'
+        'COPY main.py /home/chaimeleon/main.py\nCMD ["python3", "/home/chaimeleon/main.py"]\n')
+    findings = json.loads(_run("--format", "json", "Dockerfile", cwd=tmp_path).stdout)["findings"]
+    assert not {"CHL601", "CHL403"} & {f["rule"] for f in findings}
+    [download] = [f for f in findings if f["rule"] == "CHL402"]
+    assert (download["path"], download["line"]) == ("main.py", 2)
+    (tmp_path / "Dockerfile").write_text(
+        'FROM harbor.chaimeleon-eu.i3m.upv.es/chaimeleon-library-batch/ubuntu-python:0.3\nLABEL name="t" version="1"\n')
+    findings = json.loads(_run("--format", "json", "Dockerfile", cwd=tmp_path).stdout)["findings"]
+    assert not {"CHL601", "CHL403", "CHL402"} & {f["rule"] for f in findings}
+
+
 @pytest.mark.parametrize(("base", "script"), [
-    ("chaimeleon-library-batch/ubuntu-python:0.3", "/home/chaimeleon/.init/run.sh"),
     ("chaimeleon-library/ubuntu-python-tensorflow-desktop:0.3", "/home/chaimeleon/.init/startup.sh"),
     ("chaimeleon-library/ubuntu-python-tensorflow-desktop-jupyter:0.3", "/home/chaimeleon/.init/startup_jupyter.sh"),
 ])
 def test_a_known_base_s_entrypoint_is_the_image_s(tmp_path: Path, base: str, script: str) -> None:
-    """workstation-images: a child of ubuntu-python starts with the base's run.sh, so it has an
+    """workstation-images: a child of the desktop starts with the base's startup.sh, so it has an
     ENTRYPOINT (no CHL601); what that script does is the base's, not in the context (CHL403)."""
     (tmp_path / "Dockerfile").write_text(f'FROM harbor.chaimeleon-eu.i3m.upv.es/{base}\nLABEL name="t" version="1"\n')
     findings = json.loads(_run("--format", "json", "Dockerfile", cwd=tmp_path).stdout)["findings"]

@@ -8,10 +8,16 @@ from collections.abc import Iterator
 from chaimeleon_lint.checks import check
 from chaimeleon_lint.findings import Hit, Span
 from chaimeleon_lint.model.effects.common import under
-from chaimeleon_lint.model.image import Image
+from chaimeleon_lint.model.image import Image, Script
 
 _OUTPUT_ENV = re.compile(r"(OUT|TMP|TEMP|CACHE|RESULT|LOG|WORK|SAVE|WRITE|SCRATCH)", re.I)
 _OUTPUT_FLAG = re.compile(r"^--?(o|out|output|outdir|output[-_]?dir|results?|tmp|temp|tmpdir|save[-_]?dir|log[-_]?dir)$")
+# Python calls that write to their first argument (a path known statically), by the name's end
+_PY_WRITERS = (".to_csv", ".to_json", ".to_parquet", ".to_excel", ".to_pickle", ".savefig", "numpy.save",
+               "numpy.savez", "numpy.savez_compressed", "numpy.savetxt", "os.makedirs", "os.mkdir")
+_PATH_METHODS = ("pathlib.Path().write_text", "pathlib.Path().write_bytes", "pathlib.Path().mkdir",
+                 "pathlib.Path().touch")
+_SHELL_WRITERS = {"mkdir": 1, "touch": 1, "tee": 1, "cp": -1, "mv": -1, "rsync": -1}  # which operands are written
 
 
 @check("CHL301")
@@ -60,6 +66,48 @@ def writes_into_datasets(image: Image) -> Iterator[Hit]:
             target = value if eq else (argv[i + 1] if i + 1 < len(argv) else "")
             if _OUTPUT_FLAG.match(flag) and under(target.rstrip("/"), datasets):
                 yield Hit(Span.at(launch.line), {"what": f"default argument {flag} {target}"})
+    for script in image.startup.scripts:
+        for line, target, how in _startup_writes(script, inside):
+            yield Hit(Span.at(line), {"what": f"start-up writes to {target} ({how})"}, path=script.context_path,
+                      via=script.chain(line))
+
+
+def _startup_writes(script: Script, inside: str) -> Iterator[tuple[int, str, str]]:
+    """(line, path, how) of each write a start-up file makes below `inside` (the datasets directory
+    and a slash), where the path is a literal or a variable the model knows."""
+    for command in script.commands:
+        for redirect in command.redirects:
+            target = redirect.target
+            if redirect.op in (">", ">>", ">|", "&>", "&>>") and target is not None and target.known \
+                    and target.text.startswith(inside):
+                yield command.line, target.text, f"`{redirect.op}`"
+        which = _SHELL_WRITERS.get(command.name)
+        operands = [w for w in command.argv[1:] if not w.text.startswith("-")]
+        if which is not None and operands:
+            for word in operands if which == 1 else operands[-1:]:
+                if word.known and word.text.startswith(inside):
+                    yield command.line, word.text, f"`{command.name}`"
+    same_line_paths: dict[int, list[str]] = {}
+    for call in script.calls:
+        first = call.argument(0, "file")
+        if call.name == "pathlib.Path" and isinstance(first, str):
+            same_line_paths.setdefault(call.line, []).append(first)
+    for call in script.calls:
+        first = call.argument(0, "file")
+        if call.name in ("open", "io.open", "builtins.open"):
+            mode = call.argument(1, "mode")
+            if isinstance(first, str) and isinstance(mode, str) and set(mode) & set("wax+") \
+                    and first.startswith(inside):
+                yield call.line, first, f"open(..., {mode!r})"
+        elif call.name.endswith(_PY_WRITERS) and isinstance(first, str) and first.startswith(inside):
+            yield call.line, first, call.name.rsplit(".", 1)[-1] + "()"
+        elif call.name.startswith("shutil.") and len(call.args) > 1 and isinstance(call.args[1], str) \
+                and call.args[1].startswith(inside):
+            yield call.line, call.args[1], call.name + "()"
+        elif call.name in _PATH_METHODS:
+            for path in same_line_paths.get(call.line, ()):
+                if path.startswith(inside):
+                    yield call.line, path, "Path." + call.name.rsplit(".", 1)[-1] + "()"
 
 
 @check("CHL304")

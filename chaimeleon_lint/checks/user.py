@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from chaimeleon_lint.checks import check
@@ -10,6 +11,7 @@ from chaimeleon_lint.model.effects.accounts import ADMIN_GROUPS, group_additions
 from chaimeleon_lint.model.effects.common import under, unwrap
 from chaimeleon_lint.model.effects.packages import SYSTEM_MANAGERS
 from chaimeleon_lint.model.image import Image
+from chaimeleon_lint.source.shell import Command
 
 SYSTEM_PREFIXES = ("/etc", "/usr", "/opt", "/var")
 _INSTALL_ACTIONS = frozenset({"install", "add", "reinstall", "upgrade", "dist-upgrade", "remove", "purge"})
@@ -23,6 +25,21 @@ def platform_names(image: Image) -> set[str]:
     if account is not None:
         names.add(account.name)
     return names
+
+
+_WHO = re.compile(r"whoami|\bid\s+-(u|un|nu)\b|\$\{?(EUID|UID|USER|LOGNAME)\b")
+
+
+def root_only(command: Command) -> bool:
+    """A `[ ... ]` test that passes only for root: the user (`$(whoami)`, `$(id -u)`, `$EUID`,
+    `$USER`) compared equal to `root` or 0."""
+    if command.name != "[" or not _WHO.search(" ".join(w.text for w in command.argv[1:])):
+        return False
+    words = [w.text.strip("\"'") for w in command.argv[1:]]
+    if "!" in words:
+        return False
+    return any(w in ("=", "==", "-eq") and {words[i - 1], words[i + 1]} & {"root", "0"}
+               for i, w in enumerate(words[1:-1], 1))
 
 
 @check("CHL201")
@@ -84,11 +101,16 @@ def sudo_granted(image: Image) -> Iterator[Hit]:
             limited = "ALL" not in grant.commands.replace(",", " ").split()
             hit_params = {"user": who, "how": f"sudoers grants {grant.commands}"}
             yield Hit(Span.at(grant.line), hit_params, variant="limited" if limited else None)
+    ends_as_platform = stage.user.uid == image.platform.uid
     for script in image.startup.scripts:
         for command in script.commands:
             for user, group in group_additions(unwrap(command)):
                 if group in ADMIN_GROUPS and user in names:
-                    yield Hit(Span.at(command.line), {"user": user, "how": f"added to {group} at start-up"},
+                    params = {"user": user, "how": f"added to {group} at start-up"}
+                    guard = next((c for c in command.conditions if root_only(c)), None) if ends_as_platform else None
+                    if guard is not None:
+                        params |= {"guard": guard.line, "test": " ".join(w.text for w in guard.argv) + " ]"}
+                    yield Hit(Span.at(command.line), params, variant="guarded" if guard is not None else None,
                               path=script.context_path, via=script.chain(command.line))
 
 

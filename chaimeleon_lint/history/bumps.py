@@ -7,6 +7,9 @@ repository like the platform's own (ubuntu-python → -tensorflow → -desktop �
 
 from __future__ import annotations
 
+import fnmatch
+import posixpath
+import re
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
@@ -18,10 +21,11 @@ from chaimeleon_lint.history.versions import Uncomparable, compare
 from chaimeleon_lint.model.context import Context
 from chaimeleon_lint.model.siblings import repository_name
 from chaimeleon_lint.model.simulate import simulate
-from chaimeleon_lint.source.dockerfile import parse
-from chaimeleon_lint.source.variables import Value
+from chaimeleon_lint.source.dockerfile import Dockerfile, parse
+from chaimeleon_lint.source.variables import Value, raw_words
 
 RULE = "CHL105"
+_VARIABLE = re.compile(r"\$\{[^}]*\}|\$\w+")
 
 
 class Declared(NamedTuple):
@@ -31,6 +35,7 @@ class Declared(NamedTuple):
     version: Value | None
     line: int | None
     bases: tuple[str, ...]
+    sources: tuple[str, ...] = ()  # what its COPY/ADD read from the build context, as written
 
 
 class Sibling(NamedTuple):
@@ -41,12 +46,44 @@ class Sibling(NamedTuple):
 
 
 def declared(text: str) -> Declared:
-    image = simulate(parse(text.replace("\r\n", "\n")), None)
+    dockerfile = parse(text.replace("\r\n", "\n"))
+    image = simulate(dockerfile, None)
     labels = image.final.labels
     name, version = labels.get("name"), labels.get("version")
     bases = tuple(repository_name(s.base.text) for s in image.stages if s.base_stage is None and s.base.known)
     return Declared(name.value.text if name is not None and name.value.known else None,
-                    version.value if version is not None else None, version.line if version else None, bases)
+                    version.value if version is not None else None, version.line if version else None, bases,
+                    _sources(dockerfile))
+
+
+def _sources(dockerfile: Dockerfile) -> tuple[str, ...]:
+    """The build-context sources of every COPY/ADD (not those from a stage or an image, nor a
+    URL or a heredoc); a variable in a source may be anything, so it is kept as `*`."""
+    found: list[str] = []
+    for ins in dockerfile.instructions:
+        if ins.keyword not in ("COPY", "ADD") or ins.flag("from") is not None:
+            continue
+        words = list(ins.exec_form) if ins.exec_form else raw_words(ins.rest, dockerfile.escape)
+        heredocs = {f"<<{h.name}" for h in ins.heredocs} | {f"<<-{h.name}" for h in ins.heredocs}
+        for word in words[:-1]:
+            word = word.strip("\"'")
+            if "://" in word or word in heredocs or word.startswith("<<"):
+                continue
+            found.append(posixpath.normpath(_VARIABLE.sub("*", word).lstrip("/")))
+    return tuple(found)
+
+
+def reads(sources: tuple[str, ...], rel: str) -> bool:
+    """Whether a COPY/ADD of these sources reads a context path: the path, a folder above it, or a
+    wildcard matching either."""
+    parts = rel.split("/")
+    prefixes = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+    for source in sources:
+        if source in (".", "*"):
+            return True
+        if any(p == source or (any(c in source for c in "*?[") and fnmatch.fnmatchcase(p, source)) for p in prefixes):
+            return True
+    return False
 
 
 def version_text(value: Value | None) -> str | None:
@@ -77,13 +114,14 @@ def siblings(repo: Repo, commit: str, contexts: Mapping[str, Path]) -> dict[str,
         context_dir = contexts.get(path, absolute.parent)
         context = Context.open(context_dir, absolute)
         prefix = repo.relative(context_dir)
-        inside = [p for p in sorted(changed) if p == path or (
-            (prefix == "." or p.startswith(prefix + "/")) and not context.ignored(
-                p if prefix == "." else p[len(prefix) + 1:]))]
         try:
             now = declared(absolute.read_text(encoding="utf-8", errors="replace"))
         except OSError:
             continue
+        ignores = {f"{path}.dockerignore", ".dockerignore" if prefix == "." else f"{prefix}/.dockerignore"}
+        inside = [p for p in sorted(changed) if p == path or p in ignores or (
+            (prefix == "." or p.startswith(prefix + "/")) and not context.ignored(rel := (
+                p if prefix == "." else p[len(prefix) + 1:])) and reads(now.sources, rel))]
         old = repo.show(commit, path)
         found[path] = Sibling(path, now, declared(old) if old is not None else None, tuple(inside))
     return found

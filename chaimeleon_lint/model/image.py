@@ -174,6 +174,7 @@ class Launch(NamedTuple):
     line: int
     end_line: int
     shell: tuple[str, ...] = ("/bin/sh", "-c")  # the SHELL in force where it was written
+    runs_arguments: bool = False  # a known base's init that ends by running its arguments (the CMD)
 
     @property
     def argv(self) -> tuple[str, ...]:

@@ -413,10 +413,11 @@ def _provide_platform(state: StageState, profile: Profile, provides: frozenset[s
     for base in bases:
         for key, value in base.env:
             state.set_env(key, Value(value))
-    entrypoint = next((b.entrypoint for b in reversed(bases) if b.entrypoint), None)
-    if entrypoint:  # the image starts with it unless the Dockerfile sets its own
-        text = "[" + ", ".join(f'"{word}"' for word in entrypoint) + "]"
-        state.entrypoint = Launch(entrypoint, text, (), state.from_line, state.from_end_line or state.from_line)
+    base = next((b for b in reversed(bases) if b.entrypoint), None)
+    if base is not None:  # the image starts with it unless the Dockerfile sets its own
+        text = "[" + ", ".join(f'"{word}"' for word in base.entrypoint) + "]"
+        state.entrypoint = Launch(base.entrypoint, text, (), state.from_line, state.from_end_line or state.from_line,
+                                  runs_arguments=base.runs_arguments)
 
 
 def simulate(dockerfile: Dockerfile, context: Context | None, profiles: Sequence[Profile] = (),

@@ -77,7 +77,10 @@ def _runtime_context(stage: Stage) -> ShellContext:
     if name is not None and not numeric(name):
         for variable in ("USER", "LOGNAME"):
             scope.setdefault(variable, Word(name))
-    return ShellContext(scope, stage.home(), stage.shell[0].endswith("bash"), name)
+    home = account.home if account else stage.home()
+    if home:  # the engine sets HOME from the user's passwd entry
+        scope.setdefault("HOME", Word(home))
+    return ShellContext(scope, home, stage.shell[0].endswith("bash"), name)
 
 
 class _Walk:
@@ -122,6 +125,10 @@ class _Walk:
 def _launch(stage: Stage, ctx: ShellContext) -> tuple[tuple[Command, ...], tuple[int, int] | None]:
     """The commands ENTRYPOINT+CMD run, and the instruction lines they are written on."""
     entry, cmd = stage.entrypoint, stage.cmd
+    if entry is not None and entry.runs_arguments:  # the platform's run.sh: its steps are the platform's
+        entry = None
+        if cmd is None:
+            return (), None
     parts: list[Launch] = [p for p in (entry, cmd) if p is not None]
     if entry is not None and entry.exec_form is None:
         parts = [entry]  # a shell-form ENTRYPOINT ignores CMD

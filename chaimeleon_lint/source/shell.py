@@ -256,6 +256,8 @@ class _Walker:
             self.for_loop(node)
         elif kind in ("if_statement", "elif_clause", "while_statement"):
             self.conditional(node)
+        elif kind == "test_command":
+            self.test(node)
         elif kind == "function_definition":
             self.function_body(node)
         else:
@@ -274,6 +276,15 @@ class _Walker:
                                  program(argv), stdin, self.conditions, self.function, spans))
         self.commands.append(command)
         return command
+
+    def test(self, node: "Node") -> None:
+        """`[ ... ]` / `[[ ... ]]`: the commands its substitutions run, then the test itself as a
+        command `[` whose words are the test's text as written (none known), so that what a
+        branch runs under can be read (`[ "$(id -u)" -eq 0 ]`: only root gets there)."""
+        for child in node.named_children:
+            self.visit(child)
+        inner = self.text(node).strip().removeprefix("[[").removeprefix("[").removesuffix("]]").removesuffix("]")
+        self.emit((Value("[", True), *(Value(w, False) for w in inner.split())), (), (), node)
 
     def tests(self, nodes: "list[Node]") -> tuple[Command, ...]:
         """Visit condition nodes and return the commands they ran."""
