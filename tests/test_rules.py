@@ -27,6 +27,7 @@ class Case(NamedTuple):
     executable: tuple[str, ...] = ()
 
 
+START_PY = "FROM ubuntu:22.04\n" + "COPY main.py /opt/main.py\nCMD [\"python3\", \"/opt/main.py\"]\n"
 CASES = [
     # CHL101/103: labels, with ARG/ENV substitution
     Case("CHL101", "missing", "FROM ubuntu:22.04\n", [None]),
@@ -187,6 +188,18 @@ CASES = [
     Case("CHL303", "touch", "FROM ubuntu:22.04\nRUN mkdir -p /home/chaimeleon/datasets && touch /home/chaimeleon/datasets/x\n", [2]),
     Case("CHL303", "copy-into", "FROM ubuntu:22.04\nCOPY data.csv /home/chaimeleon/datasets/\n", [2], {"data.csv": "a\n"}),
     Case("CHL303", "env-output", "FROM ubuntu:22.04\nENV OUTPUT_DIR=/home/chaimeleon/datasets/out\n", [None]),
+    Case("CHL303", "start-up-python-writes", START_PY, [3, 5, 6, 7, 8],
+         {"main.py": "import pandas as pd, numpy as np, os, shutil\nfrom pathlib import Path\n"
+                     "pd.DataFrame().to_csv('/home/chaimeleon/datasets/out.csv')\nopen('/home/chaimeleon/datasets/index.json')\n"
+                     "open('/home/chaimeleon/datasets/log.txt', 'a')\nPath('/home/chaimeleon/datasets/x').write_text('y')\n"
+                     "np.save('/home/chaimeleon/datasets/a.npy', 1)\nshutil.copy('/tmp/a', '/home/chaimeleon/datasets/a')\n"
+                     "os.makedirs('/home/chaimeleon/persistent-home/results', exist_ok=True)\n"}),
+    Case("CHL303", "start-up-python-reads-only", START_PY, [],
+         {"main.py": "import json\njson.load(open('/home/chaimeleon/datasets/index.json', 'r'))\n"}),
+    Case("CHL303", "start-up-shell-writes", "FROM ubuntu:22.04\n" + U + "COPY run.sh /opt/run.sh\nUSER chaimeleon\n"
+         "ENTRYPOINT [\"/opt/run.sh\"]\n", [2, 3],
+         {"run.sh": "#!/bin/sh\necho x > $HOME/datasets/a.txt\ncp /tmp/x ~/datasets/\ncat ~/datasets/index.json > /tmp/i\n"},
+         executable=("run.sh",)),
     Case("CHL303", "default-arg", 'FROM ubuntu:22.04\nENTRYPOINT ["python3", "/app/main.py"]\nCMD ["-o", "/home/chaimeleon/datasets/results"]\n', [3]),
     Case("CHL303", "input-env-is-fine", "FROM ubuntu:22.04\nENV INPUT_DIR=/home/chaimeleon/datasets\n", []),
     Case("CHL303", "creating-the-dir-itself", "FROM ubuntu:22.04\n" + MK, []),
