@@ -139,6 +139,21 @@ def test_chain_builds_parents_first_on_the_images_just_built(tmp_path: Path, eng
 
 
 @needs_engine
+def test_one_file_of_a_repository_builds_on_its_parents_built_first(tmp_path: Path) -> None:
+    """Pre-commit and reviewers name one Dockerfile: its sibling parents are found in its
+    repository, built first and tagged as its FROM says; only the named file is reported."""
+    write_chain(tmp_path)
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    proc = subprocess.run([sys.executable, "-m", "chaimeleon_lint", "--format", "json", "--build", "top/Dockerfile"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stderr
+    assert "building mid/Dockerfile, tagged registry.invalid/library/chain-mid:1.0" in proc.stderr
+    assert [f["path"] for f in json.loads(proc.stdout)["files"]] == ["top/Dockerfile"]
+    assert [(r[0], r[2]) for r in summary_rows(proc.stderr)][-1] == ("top/Dockerfile", "built")
+    assert leftovers() == []
+
+
+@needs_engine
 def test_a_broken_parent_skips_its_descendants(tmp_path: Path) -> None:
     write_chain(tmp_path, base=BASE.replace("RUN groupadd", "RUN false && groupadd"))
     proc = lint(tmp_path, "--build")
