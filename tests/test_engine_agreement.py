@@ -220,11 +220,20 @@ def project_cases() -> list[Case]:
             cases.append(Case(f"example-{directory.name}", dockerfile.read_text(), files, {}, executable))
     for spec in catalogue.load().rules.values():
         for n, example in enumerate(spec.examples):
-            breaks_the_build = spec.id in BREAK_THE_BUILD and example.verdict == "bad"
+            breaks_the_build = (spec.id in BREAK_THE_BUILD and example.verdict == "bad") or _account_refused(example.dockerfile)
             if _buildable(example.dockerfile) and not breaks_the_build:
                 cases.append(Case(f"{spec.id}-{example.verdict}{n}", example.dockerfile.lstrip("\n"),
                                   dict(example.files), {}))
     return cases
+
+
+def _account_refused(dockerfile: str) -> bool:
+    """The model says a useradd/groupadd stops the build (CHL201's group-missing and id-taken):
+    tests/test_engine_facts.py proves those on the engine."""
+    from chaimeleon_lint.model.simulate import simulate
+    from chaimeleon_lint.source.dockerfile import parse
+
+    return any(stage.account_errors for stage in simulate(parse(dockerfile.lstrip("\n")), None).stages)
 
 
 def _network_free_examples(cases: list[Case]) -> list[Case]:
