@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from chaimeleon_lint.files import nearest as nearest_answer
 from chaimeleon_lint.files import read_regular, real_path
 from chaimeleon_lint.findings import Severity
 
@@ -36,22 +37,8 @@ def find(start: Path, nearest: dict[str, str | None] | None = None, real: set[st
     folders that are their own real path) carry what earlier calls found, so the Dockerfiles of one
     tree look at each folder above them once. Folders are strings here: a Path per folder costs
     more than the look itself."""
-    nearest = {} if nearest is None else nearest
-    walked: list[str] = []
-    found: str | None = None
     directory = real_path(os.fspath(start), set() if real is None else real)
-    while True:
-        if directory in nearest:
-            found = nearest[directory]
-            break
-        walked.append(directory)
-        found = _config_in(directory)
-        parent = os.path.dirname(directory)
-        if found is not None or parent == directory:
-            break
-        directory = parent
-    for folder in walked:
-        nearest[folder] = found
+    found = nearest_answer(directory, _config_in, {} if nearest is None else nearest)
     return Path(found) if found is not None else None
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 _KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
@@ -67,3 +68,23 @@ def real_path(path: str, real: set[str]) -> str:
             return os.path.realpath(path)
         real.add(folder)
     return full
+
+
+def nearest(directory: str, look: "Callable[[str], str | None]", memo: dict[str, str | None]) -> str | None:
+    """The first answer `look` gives at `directory` or a folder above it (None: none does); `memo`
+    keeps each folder's answer, so the files of one tree look at each folder above them once."""
+    walked: list[str] = []
+    found: str | None = None
+    while True:
+        if directory in memo:
+            found = memo[directory]
+            break
+        walked.append(directory)
+        found = look(directory)
+        parent = os.path.dirname(directory)
+        if found is not None or parent == directory:
+            break
+        directory = parent
+    for folder in walked:
+        memo[folder] = found
+    return found

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from chaimeleon_lint.chain import label_matcher, names, references
 from chaimeleon_lint.discovery import discover
-from chaimeleon_lint.files import read_regular
+from chaimeleon_lint.files import nearest, read_regular
 from chaimeleon_lint.model.siblings import repository_name
 
 _MAX_BYTES = 1024 * 1024  # larger files are not Dockerfiles worth a look here
@@ -22,24 +22,12 @@ _MAX_BYTES = 1024 * 1024  # larger files are not Dockerfiles worth a look here
 
 def repository_root(folder: Path, roots: dict[str, str | None]) -> Path | None:
     """The nearest folder at or above `folder` holding `.git`; `roots` keeps every folder's answer."""
-    walked: list[str] = []
-    directory = os.path.abspath(folder)
-    found: str | None = None
-    while True:
-        if directory in roots:
-            found = roots[directory]
-            break
-        walked.append(directory)
-        if os.path.exists(os.path.join(directory, ".git")):
-            found = directory
-            break
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            break
-        directory = parent
-    for each in walked:
-        roots[each] = found
+    found = nearest(os.path.abspath(folder), _holding_git, roots)
     return Path(found) if found is not None else None
+
+
+def _holding_git(directory: str) -> str | None:
+    return directory if os.path.exists(os.path.join(directory, ".git")) else None
 
 
 def _text(path: Path) -> str | None:
