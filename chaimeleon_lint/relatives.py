@@ -14,7 +14,8 @@ from pathlib import Path
 
 from chaimeleon_lint.chain import label_matcher, names, references
 from chaimeleon_lint.discovery import discover
-from chaimeleon_lint.files import nearest, read_regular
+from chaimeleon_lint import files
+from chaimeleon_lint.files import nearest
 from chaimeleon_lint.model.siblings import repository_name
 
 _MAX_BYTES = 1024 * 1024  # larger files are not Dockerfiles worth a look here
@@ -32,7 +33,7 @@ def _holding_git(directory: str) -> str | None:
 
 def _text(path: Path) -> str | None:
     try:
-        return read_regular(path, _MAX_BYTES).decode("utf-8", errors="replace")
+        return files.read_regular(path, _MAX_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return None
 
