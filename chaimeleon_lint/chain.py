@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from chaimeleon_lint.model.siblings import SiblingBase, repository_name
 
 if TYPE_CHECKING:
+    from chaimeleon_lint.model.image import Image
     from chaimeleon_lint.runner import Job
 
 # Searched in "\n" + text (`references`): a line start spelled as a newline, not `^` with re.M,
@@ -121,13 +122,11 @@ def label_matcher(label: str) -> "Callable[[str], bool]":
 
 def link(jobs: "Sequence[Job]") -> "tuple[list[Job], Chains]":
     """The jobs with each child's options naming its sibling parents' simulated images, and the chains."""
-    from chaimeleon_lint.linter import model
-
     everyone = tuple(range(len(jobs)))
     candidates = _candidates(jobs) if len(jobs) > 1 else set()
     if not candidates:
         return list(jobs), Chains(everyone, {}, {})
-    images = {n: model(jobs[n].source, jobs[n].ctx, jobs[n].options, jobs[n].path)[2] for n in sorted(candidates)}
+    images = {n: image for n in sorted(candidates) if (image := _image(jobs[n])) is not None}
     by_name: dict[str, int] = {}
     by_template: list[tuple["Callable[[str], bool]", int]] = []  # labels with variables, as written
     for n, image in images.items():
@@ -166,22 +165,34 @@ def link(jobs: "Sequence[Job]") -> "tuple[list[Job], Chains]":
         parents.pop(n, None)
         references.pop(n, None)
     linked = list(jobs)
-    bases: dict[int, SiblingBase] = {}
+    bases: dict[int, SiblingBase | None] = {}
 
-    def base(parent: int) -> SiblingBase:
+    def base(parent: int) -> SiblingBase | None:
         """The parent's final stage, simulated on its own parents (earlier in the order)."""
         if parent not in bases:
-            job = linked[parent]
-            image = model(job.source, job.ctx, job.options, job.path)[2]
-            bases[parent] = SiblingBase(job.shown, image.final, image.platform.name if image.platform else None)
+            image = _image(linked[parent])
+            bases[parent] = None if image is None else SiblingBase(
+                linked[parent].shown, image.final, image.platform.name if image.platform else None)
         return bases[parent]
 
     for n in order:
         if n in parents:
-            linked[n] = job_with_siblings(linked[n], {given[(n, p)]: base(p) for p in parents[n]})
+            found = {given[(n, p)]: sibling for p in parents[n] if (sibling := base(p)) is not None}
+            linked[n] = job_with_siblings(linked[n], found)
     return linked, Chains(tuple(order), {c: tuple(p) for c, p in parents.items()},
                           {c: {p: tuple(dict.fromkeys(r)) for p, r in refs.items()} for c, refs in references.items()},
                           notes)
+
+
+def _image(job: "Job") -> "Image | None":
+    """The job's simulated image; None when the simulation fails (a bug of ours, which the job's
+    own lint reports when it is a file of the run): a parent that cannot be simulated links nothing."""
+    from chaimeleon_lint.linter import model
+
+    try:
+        return model(job.source, job.ctx, job.options, job.path)[2]
+    except Exception:  # one broken sibling must not stop the run; see above
+        return None
 
 
 def job_with_siblings(job: "Job", siblings: dict[str, SiblingBase]) -> "Job":

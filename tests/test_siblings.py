@@ -184,3 +184,23 @@ def test_a_start_up_health_check_on_localhost_is_no_download(tmp_path: Path) -> 
     script = "#!/bin/sh\nuntil curl -sf http://localhost:8080/health; do sleep 1; done\nexec \"$@\"\n"
     result = _lint_here(tmp_path, GUARDED.format(user="chaimeleon"), {"start.sh": script})
     assert not [f for f in result.findings if f.rule in ("CHL401", "CHL402")]
+
+
+def test_a_parent_that_cannot_be_simulated_links_nothing_and_the_run_goes_on(chain: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from chaimeleon_lint import linter
+    from chaimeleon_lint.runner import Settings, collect as collect_run
+
+    real = linter.model
+
+    def broken_parent(source, context_dir, options, path=None, above=None):  # type: ignore[no-untyped-def]
+        if path is not None and path.parent.name == "ubuntu-python":
+            raise RuntimeError("a bug in the simulation")
+        return real(source, context_dir, options, path, above)
+
+    monkeypatch.setattr(linter, "model", broken_parent)
+    monkeypatch.chdir(chain)
+    done = collect_run(["ubuntu-python-pytorch/Dockerfile"], Settings())
+    assert not done.internal
+    (result,) = done.results
+    assert {"CHL201", "CHL203"} <= {f.rule for f in result.findings}  # judged without the parent it could not see
