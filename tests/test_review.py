@@ -23,7 +23,7 @@ from chaimeleon_lint.review.request import parse
 ROOT = Path(__file__).resolve().parent.parent
 REQUESTS = Path(__file__).resolve().parent / "requests"
 APP = ROOT / "examples" / "batch-app"
-SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-2.1.0.json"
+SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -74,7 +74,7 @@ def findings(output: str) -> dict[str, list[tuple[str, int | None]]]:
 FIXTURES = [  # request file → request rules and lines; "accept" means no finding at all
     ("accept.md", {}),
     ("name-mismatch.md", {"CHL111": [3]}),
-    ("template-left.md", {"CHL111": [12], "CHL115": [47]}),
+    ("template-left.md", {"CHL111": [12], "CHL115": [47], "CHL116": [16, 36, 41]}),
     ("license-none.md", {"CHL114": [34]}),
     ("bad-url.md", {"CHL115": [31]}),
     ("output-outside.md", {"CHL113": [17]}),
@@ -111,11 +111,12 @@ def test_what_the_author_switched_off_is_told_to_the_reviewer(tmp_path: Path) ->
     assert "checkout/app/Dockerfile switches off CHL501 at line 13" in output
 
 
-def test_template_text_left_is_named_in_notes(tmp_path: Path) -> None:
+def test_template_text_left_is_chl116(tmp_path: Path) -> None:
     code, output = run_review(str(REQUESTS / "template-left.md"), "--format", "text")
     assert code == 1
-    for section in ("description", "authors", "contact info"):
-        assert f"request: {section} still holds the template's text" in output
+    for section, example in (("Description", "This is a tool to do something with a dataset"),
+                             ("Authors", "James Gordon"), ("Contact Info", "james@email.com")):
+        assert f"the request's `{section}` section is the template's example `{example}`" in output
     assert "still the template's `my-application`" in output
 
 
@@ -139,7 +140,7 @@ def test_request_rule_example_fires_exactly_its_lines(tmp_path: Path, rule: str,
 
 def test_every_request_rule_has_examples_with_a_request() -> None:
     ids = {spec.id for spec in catalogue.load().rules.values() if spec.phase == "request"}
-    assert ids == {"CHL111", "CHL112", "CHL113", "CHL114", "CHL115"}
+    assert ids == {"CHL111", "CHL112", "CHL113", "CHL114", "CHL115", "CHL116"}
     assert all(e.request for _, _, e in REQUEST_EXAMPLES)
 
 
@@ -151,7 +152,8 @@ DOCKERFILE = 'FROM ubuntu:22.04\nLABEL name="seg" version="1.2"\nENTRYPOINT ["py
 def short_request(name: str = "seg", usage: str = "jobman submit -i seg -- -i ~/datasets/abc -o ~/persistent-home/out",
                   url: str = "https://github.com/x/seg", license: str = "https://github.com/x/seg/blob/main/LICENSE",
                   extra: str = "") -> str:
-    return f"# {name}\n\n## Usage\n`{usage}`\n{extra}\n## URL\n{url}\n\n## License\n{license}\n"
+    return (f"# {name}\n\n## Usage\n`{usage}`\n{extra}\n## URL\n{url}\n\n## License\n{license}\n"
+            "\n## Description\nSegments.\n\n## Authors\nExample Lab\n\n## Contact info\nseg@example.org\n")
 
 
 CASES = [  # (request, Dockerfile or None for the default, extra options) → request rule → lines

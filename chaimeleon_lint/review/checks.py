@@ -1,4 +1,4 @@
-"""CHL111–CHL115: a catalogue request against the repository and the image it points at.
+"""CHL111–CHL116: a catalogue request against the repository and the image it points at.
 
 Each check is a small pure function over `Subject`, yielding hits on the request file's lines
 (line 1 when the request lacks the thing altogether). What the Dockerfile alone decides (a
@@ -61,6 +61,8 @@ def request_name_mismatch(subject: Subject) -> Iterator[Hit]:
     name = request.name.value
     if not _NAME.match(name):
         yield Hit(_at(request.name), {"name": name}, variant="format")
+    if _kind(subject) == "interactive":
+        return  # the heading names the helm chart, not the image
     label = _label(subject, "name")
     if label is not None and label.value.text != name:
         yield Hit(_at(request.name), {"name": name, "label": label.value.text,
@@ -87,9 +89,14 @@ def request_version_mismatch(subject: Subject) -> Iterator[Hit]:
                       variant="not-higher")
 
 
+def _kind(subject: Subject) -> str:
+    """What the catalogue folder says the application is, else what its image is."""
+    return subject.request.kind or subject.kind
+
+
 def request_usage(subject: Subject) -> Iterator[Hit]:
     request = subject.request
-    if subject.kind == "interactive":
+    if _kind(subject) == "interactive":
         return  # launched from the catalogue of interactive applications, not by jobman
     if not request.usages:
         yield Hit(Span.at(request.headings.get("usage", 1)), variant="missing")
@@ -158,12 +165,18 @@ def request_repository(subject: Subject) -> Iterator[Hit]:
         yield Hit(_at(request.url), {"url": request.url.value, **params}, variant=variant)
 
 
+def request_template_unfilled(subject: Subject) -> Iterator[Hit]:
+    for section, line, what in subject.request.left:
+        yield Hit(Span.at(line), {"section": section.title() if section != "url" else "URL", "what": what})
+
+
 CHECKS: dict[str, Callable[[Subject], Iterator[Hit]]] = {
     "CHL111": request_name_mismatch,
     "CHL112": request_version_mismatch,
     "CHL113": request_usage,
     "CHL114": request_license,
     "CHL115": request_repository,
+    "CHL116": request_template_unfilled,
 }
 
 

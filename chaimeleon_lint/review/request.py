@@ -49,6 +49,20 @@ class Usage(NamedTuple):
     synopsis: bool  # has <PLACEHOLDER> arguments: it documents the form, it is not an example
 
 
+class Link(NamedTuple):
+    """A URL of the request's URL section with what the line before it says of it
+    ("Public helm chart:", "Private* dockerfile repository:")."""
+
+    url: Field
+    label: str  # lowercased; "" when nothing precedes it
+    private: bool
+
+    @property
+    def chart(self) -> bool:
+        """Labelled as the helm chart: never the Dockerfile."""
+        return "helm" in self.label or "chart" in self.label
+
+
 class Request(NamedTuple):
     path: str
     update: bool  # the "Update an existing application" form
@@ -60,6 +74,9 @@ class Request(NamedTuple):
     license: Field | None  # a URL, or the text given ("None", "under licensing process")
     unfilled: tuple[Field, ...]  # sections that still hold the template's text (value: the section)
     headings: dict[str, int]  # each `## ` section's heading line, by lowercased title
+    links: tuple[Link, ...] = ()  # every URL of the URL section, Dockerfile candidates first
+    kind: str | None = None  # "batch" or "interactive" when the catalogue folder says so
+    left: tuple[tuple[str, int, str], ...] = ()  # CHL116: (section, line, what is wrong with it)
 
     @property
     def examples(self) -> tuple[Usage, ...]:
@@ -190,10 +207,14 @@ def parse(text: str, path: str) -> Request:
         commands = _commands(lines, start, len(lines))
     usages = tuple(parse_usage(n, c) for n, c in commands)
 
-    url_body = sections.get("url") or ([(items["url"].line, items["url"].value)] if "url" in items else [])
-    url = _first_url(url_body) or next((Field(line.strip(), n) for n, line in url_body[1:]  # not a URL: CHL115 says so
-                                        if given(Field(line.strip(), n)) and not line.strip().endswith(":")), None)
-    private = any("private" in line.lower() for _, line in url_body)
+    url_body = sections.get("url") or (
+        [(items["url"].line, ""), (items["url"].line, items["url"].value)] if "url" in items else [])
+    links = _links(url_body)
+    chosen = next((link for link in links if not link.chart), None)
+    url = chosen.url if chosen is not None else None if links else next(
+        (Field(line.strip(), n) for n, line in url_body[1:]  # not a URL: CHL115 says so
+         if given(Field(line.strip(), n)) and not line.strip().endswith(":")), None)
+    private = chosen.private if chosen is not None else any("private" in line.lower() for _, line in url_body)
     license_body = sections.get("license")
     if license_body is None and "license" in items:
         license_body = [(items["license"].line, ""), (items["license"].line, items["license"].value)]
@@ -215,7 +236,59 @@ def parse(text: str, path: str) -> Request:
     if any(u.image == TEMPLATE_NAME for u in usages) and (name is None or name.value != TEMPLATE_NAME):
         unfilled.append(Field("usage", min(u.line for u in usages if u.image == TEMPLATE_NAME)))
     return Request(path, update, name, version, usages, url, private, license,
-                   tuple(sorted(unfilled, key=lambda f: f.line)), {title: body[0][0] for title, body in sections.items()})
+                   tuple(sorted(unfilled, key=lambda f: f.line)), {title: body[0][0] for title, body in sections.items()},
+                   links, _kind(path), () if update else _left(sections))
+
+
+def _kind(path: str) -> str | None:
+    """A request in a catalogue checkout says its kind by its folder."""
+    parts = path.replace("\\", "/").split("/")
+    return "interactive" if "interactive-applications" in parts else "batch" if "batch-applications" in parts \
+        else None
+
+
+def _links(body: list[tuple[int, str]]) -> tuple[Link, ...]:
+    """The URL section's URLs, each with the text line before it; the Dockerfile's (labelled so, or
+    not a chart) first, in the order written."""
+    found: list[Link] = []
+    label = ""
+    section_private = any("private" in line.lower() for _, line in body)
+    for n, line in body[1:]:
+        url = _URL.search(line)
+        if url is None:
+            if line.strip():
+                label = line.strip().lower()
+            continue
+        said = (line[:url.start()].strip().lower() or label)
+        private = "private" in said or (section_private and "public" not in said)
+        found.append(Link(Field(url.group(0).rstrip(".,;:*"), n), said, private))
+    return tuple(sorted(found, key=lambda link: (link.chart, "dockerfile" not in link.label)))
+
+
+REQUIRED = ("description", "usage", "authors", "contact info", "url", "license")
+"""The sections both catalogues' templates have always had, besides the `# name` heading (whose
+absence is CHL111's): CHL116 wants each filled in."""
+_EXAMPLES = ("James Gordon", "james@email.com", "This is a tool to do something with a dataset")
+_UNFILLED = {"??", "?", "tbd", "todo", "..."}
+
+
+def _left(sections: dict[str, list[tuple[int, str]]]) -> tuple[tuple[str, int, str], ...]:
+    """(section, line, what) for each required section that is missing, empty, `??`/`TBD`, or still
+    the template's example."""
+    found: list[tuple[str, int, str]] = []
+    for section in REQUIRED:
+        body = sections.get(section)
+        if body is None:
+            found.append((section, 1, "missing"))
+            continue
+        text = [(n, line.strip()) for n, line in body[1:] if line.strip()]
+        if not text:
+            found.append((section, body[0][0], "empty"))
+        elif all(line.lower().strip("*_ ") in _UNFILLED for _, line in text):
+            found.append((section, text[0][0], f"`{text[0][1]}`"))
+        elif (example := next(((n, e) for n, line in text for e in _EXAMPLES if e in line), None)) is not None:
+            found.append((section, example[0], f"the template's example `{example[1]}`"))
+    return tuple(found)
 
 
 def _version(lines: list[str], start: int, sections: dict[str, list[tuple[int, str]]],

@@ -166,9 +166,7 @@ def _review(request: Request, text: str, settings: ReviewSettings, chosen, tmp: 
     options = Options(select=frozenset(lint.select), ignore=frozenset(lint.ignore))
     base = Result(request.path, None, (), (), kind, platform=profile,
                   detected_from=results[0].detected_from if results else "default")
-    request_result = with_hits(base, hits, [f"request: {f.value} still holds the template's text (line {f.line})"
-                                            for f in request.unfilled if f.value in ("description", "authors",
-                                                                                   "contact info")], options, cat)
+    request_result = with_hits(base, hits, [], options, cat)
     notes += _license_notes(subject)
     request_result = request_result._replace(notes=request_result.notes + tuple(notes))
     sources[request.path] = text.split("\n")
