@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -106,9 +107,11 @@ def test_what_the_author_switched_off_is_told_to_the_reviewer(tmp_path: Path) ->
     shutil.copy(REQUESTS / "accept.md", tmp_path / "request.md")
     code, output = run_review("request.md", "--checkout", "checkout", "--format", "text", cwd=tmp_path)
     assert code == 0
-    assert "request.md: note: the repository's checkout/.chaimeleon-lint.toml ignores CHL104: not checked" in output
-    assert "the repository's checkout/.chaimeleon-lint.toml sets CHL502 to info" in output
-    assert "checkout/app/Dockerfile switches off CHL501 at line 13" in output
+    # paths as the applicant names them, from the repository's root: not the reviewer's checkout/
+    assert "request.md: note: the repository's .chaimeleon-lint.toml ignores CHL104: not checked" in output
+    assert "the repository's .chaimeleon-lint.toml sets CHL502 to info" in output
+    assert "\napp/Dockerfile switches off CHL501 at line 13" in output.replace("note: app/", "\napp/")
+    assert "checkout/" not in output
 
 
 def test_template_text_left_is_chl116(tmp_path: Path) -> None:
@@ -360,21 +363,92 @@ def test_clone_from_the_url_at_its_branch_and_remove_it_afterwards(tmp_path: Pat
     assert commit not in output
 
 
-def test_a_repository_that_cannot_be_read_is_chl115_with_gits_reason(tmp_path: Path) -> None:
+def test_a_repository_that_cannot_be_read_is_no_finding_against_the_applicant(tmp_path: Path) -> None:
+    """No network, a host that does not answer: the request alone is checked, stderr says why, exit 2."""
     (tmp_path / "request.md").write_text(short_request(url=f"file://{tmp_path}/missing.git"))
-    code, output = run_review("request.md", "--format", "json", cwd=tmp_path)
-    assert code == 1
+    proc = subprocess.run([sys.executable, "-m", "chaimeleon_lint", "review", "request.md", "--format", "json"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert json.loads(proc.stdout)["findings"] == []
+    assert "could not be read" in proc.stderr and "missing.git" in proc.stderr and "--checkout" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "chaimeleon_lint", "review", "request.md"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.stdout.startswith("## Review of `seg`: **not reviewed**")
+    assert "That is not the request's fault" in proc.stdout
+
+
+@pytest.mark.parametrize("private_by", ["request", "catalogue-table"])
+def test_a_private_repository_that_cannot_be_read_needs_access(tmp_path: Path, private_by: str) -> None:
+    url = f"file://{tmp_path}/private.git"
+    if private_by == "request":
+        request = short_request(url=url).replace("## URL\n", "## URL\nPrivate* dockerfile repository:\n")
+        path = tmp_path / "request.md"
+    else:  # a request in a catalogue checkout whose table says Private
+        request = short_request(url=url)
+        path = tmp_path / "batch-applications" / "seg" / "README.md"
+        path.parent.mkdir(parents=True)
+        (tmp_path / "README.md").write_text("| Image name | Author | Dockerfile |\n|:--|:--|:--|\n"
+                                            "| [seg](batch-applications/seg/README.md) | Lab | Private |\n")
+    path.write_text(request)
+    code, output = run_review(str(path.relative_to(tmp_path)), "--format", "json", cwd=tmp_path)
+    assert code == 4
     [finding] = json.loads(output)["findings"]
-    assert finding["rule"] == "CHL115" and finding["line"] == 7
-    assert "cannot fetch" in finding["message"] and "missing.git" in finding["message"]
+    assert (finding["rule"], finding["severity"]) == ("CHL115", "info") and "needs access" in finding["message"]
+    _, comment = run_review(str(path.relative_to(tmp_path)), cwd=tmp_path)
+    assert comment.startswith("## Review of `seg`: **needs access**")
 
 
-def test_a_folder_with_several_dockerfiles_is_named(tmp_path: Path) -> None:
-    repository(tmp_path / "checkout", {"a/Dockerfile": DOCKERFILE, "b/Dockerfile": DOCKERFILE})
+def test_a_folder_with_several_dockerfiles_reviews_each(tmp_path: Path) -> None:
+    repository(tmp_path / "checkout", {"a/Dockerfile": DOCKERFILE.replace('name="seg"', 'name="seg-a"'),
+                                       "b/Dockerfile": DOCKERFILE.replace('name="seg"', 'name="seg-b"')})
     (tmp_path / "request.md").write_text(short_request())
     _, output = run_review("request.md", "--checkout", "checkout", "--format", "json", cwd=tmp_path)
-    [finding] = [f for f in json.loads(output)["findings"] if f["rule"] == "CHL115"]
-    assert "several Dockerfiles (a/Dockerfile, b/Dockerfile)" in finding["message"]
+    report = json.loads(output)
+    [finding] = [f for f in report["findings"] if f["rule"] == "CHL115"]
+    assert finding["severity"] == "warning" and "each was reviewed" in finding["message"]
+    assert "(a/Dockerfile, b/Dockerfile)" in finding["message"]
+    assert [f["path"] for f in report["files"]] == ["request.md", "a/Dockerfile", "b/Dockerfile"]
+
+
+def test_of_several_dockerfiles_the_one_labelled_with_the_request_s_name_is_reviewed(tmp_path: Path) -> None:
+    repository(tmp_path / "checkout", {"a/Dockerfile": DOCKERFILE.replace('name="seg"', 'name="other"'),
+                                       "b/Dockerfile": DOCKERFILE})
+    (tmp_path / "request.md").write_text(short_request())
+    _, output = run_review("request.md", "--checkout", "checkout", "--format", "json", cwd=tmp_path)
+    report = json.loads(output)
+    assert [f["path"] for f in report["files"]] == ["request.md", "b/Dockerfile"]
+    assert "CHL115" not in {f["rule"] for f in report["findings"]}
+
+
+def test_the_dockerfile_url_is_taken_and_the_helm_chart_never(tmp_path: Path) -> None:
+    """The platform's own interactive requests list the chart first, then the Dockerfile's folder."""
+    repository(tmp_path / "checkout", {"images/desktop/Dockerfile": DOCKERFILE, "LICENSE": (APP / "LICENSE").read_text()})
+    url = ("Public helm chart:\nhttps://github.com/x/helm-chart-desktop\n\nPublic dockerfile:\n"
+           "https://github.com/x/images/tree/main/images/desktop")
+    request = short_request(url=url, license="https://github.com/x/images/blob/main/LICENSE",
+                            usage="https://github.com/x/images/blob/main/usage-guide.md")
+    path = tmp_path / "interactive-applications" / "desktop" / "README.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(request.replace("# seg", "# desktop"))
+    _, output = run_review(str(path.relative_to(tmp_path)), "--checkout", "checkout", "--format", "json", cwd=tmp_path)
+    report = json.loads(output)
+    assert [f["path"] for f in report["files"]][1:] == ["images/desktop/Dockerfile"]
+    # interactive: the heading is the chart's name (no CHL111), the usage a link to the guide (no CHL113)
+    assert not {"CHL111", "CHL113", "CHL115"} & {f["rule"] for f in report["findings"]}
+
+
+def test_a_checkout_at_another_commit_than_the_url_s_ref_is_said_at_the_top(tmp_path: Path) -> None:
+    checkout = lung_volume(tmp_path / "checkout")
+    git(checkout, "tag", "v0.2")
+    (checkout / "README.md").write_text("later\n")
+    git(checkout, "add", "-A")
+    git(checkout, "commit", "-q", "-m", "later")
+    request = (REQUESTS / "accept.md").read_text().replace("tree/main/app", "tree/v0.2/app")
+    (tmp_path / "request.md").write_text(request)
+    _, output = run_review("request.md", "--checkout", "checkout", cwd=tmp_path)
+    head = output.split("| |", 1)[0]
+    assert "names 'v0.2'" in head and "this review is of another commit" in head
+    assert "git -C repository checkout v0.2" in output  # the URL's ref, not the reviewer's local commit
 
 
 # -- reports and errors -------------------------------------------------------------------------
@@ -385,7 +459,8 @@ def test_markdown_comment_has_verdict_table_findings_and_commands(tmp_path: Path
     code, output = run_review("request.md", "--checkout", "checkout", cwd=tmp_path)
     assert code == 1
     assert output.startswith("## Review of `lung-volumes`: **changes needed**")
-    assert "| name | `lung-volumes` (line 3) | `lung-volume` (checkout/app/Dockerfile:3) |" in output
+    assert "| name | `lung-volumes` (line 3) | `lung-volume` (app/Dockerfile:3) |" in output
+    assert "checkout/" not in output
     assert "#### ❌ error CHL111 `request-name-mismatch` at `request.md:3`" in output
     assert "chaimeleon-lint review request.md --checkout repository --build" in output
     assert "--smoke-args '-i {dataset} -o {output}/results/' repository/app/Dockerfile" in output

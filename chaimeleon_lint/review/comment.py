@@ -73,7 +73,9 @@ def _reproduce(done: Review) -> list[str]:
     location = subject.location
     out = ["### Reproduce this review", "", "```sh"]
     if location is not None:
-        ref = subject.checkout.commit if subject.checkout is not None and subject.checkout.commit else location.ref
+        elsewhere = any("this review is of another commit" in note for note in done.notes)
+        ref = subject.checkout.commit if subject.checkout is not None and subject.checkout.commit and not elsewhere \
+            else location.ref
         out.append(f"git clone {shlex.quote(location.clone)} repository")
         if ref:
             out.append(f"git -C repository checkout {shlex.quote(ref)}")
@@ -92,13 +94,21 @@ def comment(done: Review) -> str:
     cat = catalogue.load()
     counts = summary(done.results)
     name = done.request.name.value if done.request.name is not None else "(no name)"
-    verdict = "**changes needed**" if done.exit_code else "**accept**"
-    out = [f"## Review of `{cell(name)}`: {verdict}", "",
+    out = [f"## Review of `{cell(name)}`: **{done.verdict}**", "",
            f"{plural(counts['error'], 'error')}, {plural(counts['warning'], 'warning')}, {counts['info']} info "
-           "(chaimeleon-lint review).", "", *_table(done), ""]
+           "(chaimeleon-lint review).", ""]
+    out += [f"> ⚠️ {note[0].upper()}{note[1:]}." for note in done.notes if "this review is of another commit" in note
+            or "could not be compared with the URL" in note]
+    if done.unread is not None:
+        out += [f"> ⚠️ The repository could not be read here ({cell(done.unread)}). That is not the request's "
+                "fault: only the request itself was checked; the Dockerfile, the build and the licence were not.", ""]
+    out += [*_table(done), ""]
     if len(done.results) > 1:
         out += [*group_rows(done.results, cat), ""]
-    else:
+    elif done.verdict == "needs access":
+        out += ["The Dockerfile was not checked: the repository is private. Give the reviewer access (or review with "
+                "`--checkout` a copy of it) and run the review again.", ""]
+    elif done.unread is None:
         out += ["The Dockerfile was not checked: the request does not lead to one (see below).", ""]
     for result in done.results:
         title = "The request" if result is done.results[0] else f"The Dockerfile `{result.path}`"

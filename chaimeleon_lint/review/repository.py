@@ -80,25 +80,60 @@ def local(directory: Path) -> Checkout:
     return Checkout(directory, head(directory), False)
 
 
+def origin(root: Path) -> str | None:
+    """The checkout's `origin` remote URL, if it has one."""
+    try:
+        proc = _git(["remote", "get-url", "origin"], cwd=root)
+    except RepositoryError:
+        return None
+    return proc.stdout.strip() or None if proc.returncode == 0 else None
+
+
+def resolve(root: Path, ref: str) -> str | None:
+    """The commit a branch or tag names in the checkout (its own, or origin's), if it knows it."""
+    for name in (f"refs/remotes/origin/{ref}", f"refs/tags/{ref}", f"refs/heads/{ref}", ref):
+        try:
+            proc = _git(["rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"], cwd=root)
+        except RepositoryError:
+            return None
+        if proc.returncode == 0 and proc.stdout.strip():
+            return proc.stdout.strip()
+    return None
+
+
 class Found(NamedTuple):
-    dockerfile: Path | None
-    problem: str | None  # why there is none: the variant of CHL115, with `detail`
+    dockerfiles: list[Path]  # the images the request's URL leads to, the one to judge it by first
+    problem: str | None  # the variant of CHL115, with `detail`
     detail: str = ""
 
 
-def find_dockerfile(checkout: Checkout, location: Location) -> Found:
-    """The Dockerfile at the URL's path: the file itself, `Dockerfile` in the folder, or the only one below it."""
+def find_dockerfiles(checkout: Checkout, location: Location, name: str | None) -> Found:
+    """The Dockerfile(s) at the URL's path: the file itself, `Dockerfile` in the folder (other
+    `Dockerfile.*` beside it are variants), or those below it: the one labelled with the request's
+    name, else every one (each an image of the application; CHL115 says which)."""
     target = checkout.root / location.path if location.path else checkout.root
     if not target.exists():
-        return Found(None, "path", location.path)
+        return Found([], "path", location.path)
     if target.is_file():
-        return Found(target, None) if is_dockerfile(target.name) else Found(None, "not-dockerfile", location.path)
+        return Found([target], None) if is_dockerfile(target.name) else Found([], "not-dockerfile", location.path)
     if (target / "Dockerfile").is_file():
-        return Found(target / "Dockerfile", None)
+        return Found([target / "Dockerfile"], None)
     found = list(discover(target))
-    if len(found) == 1:
-        return Found(found[0], None)
     if not found:
-        return Found(None, "no-dockerfile", location.path or "the repository's root")
-    return Found(None, "several", ", ".join(str(p.relative_to(checkout.root)) for p in found[:6])
+        chart = (target / "Chart.yaml").is_file()
+        return Found([], "chart" if chart else "no-dockerfile", location.path or "the repository's root")
+    named = [p for p in found if name is not None and name.lower() in _labelled(p)]
+    if len(found) == 1 or named:
+        return Found(named[:1] or found, None)
+    return Found(found, "several", ", ".join(str(p.relative_to(checkout.root)) for p in found[:6])
                  + (f" and {len(found) - 6} more" if len(found) > 6 else ""))
+
+
+def _labelled(path: Path) -> set[str]:
+    """The `name` values a Dockerfile's text gives (lowercased), without simulating it."""
+    from chaimeleon_lint.chain import names
+
+    try:
+        return {n.lower() for n in names(path.read_text(encoding="utf-8", errors="replace"))}
+    except OSError:
+        return set()

@@ -312,3 +312,24 @@ def _version(lines: list[str], start: int, sections: dict[str, list[tuple[int, s
 def given(field: Field | None) -> bool:
     """The request says something here (not "None", "??" or nothing)."""
     return field is not None and field.value.strip().strip(".").lower() not in _NOT_GIVEN
+
+
+def table_private(path: str) -> bool | None:
+    """What the catalogue's own table says of the request's repository, when the request is a
+    catalogue folder's README (`batch-applications/NAME/README.md`): its row's "Private"/"Public";
+    None when there is no such table or row."""
+    from pathlib import Path
+
+    request = Path(path)
+    if request.parent.parent.name not in ("batch-applications", "interactive-applications"):
+        return None
+    try:
+        table = (request.parent.parent.parent / "README.md").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    entry = f"{request.parent.parent.name}/{request.parent.name}/"
+    row = next((line for line in table.splitlines() if line.lstrip().startswith("|") and entry in line), None)
+    if row is None:
+        return None
+    cells = [c.strip().lower() for c in row.strip().strip("|").split("|")]
+    return True if "private" in cells[-1] else False if "public" in cells[-1] else None

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from chaimeleon_lint.review.checks import CHECKS, Subject
-from chaimeleon_lint.review.location import parse_url
-from chaimeleon_lint.review.request import Request, parse
+from chaimeleon_lint.review.location import Location, parse_url
+from chaimeleon_lint.review.repository import Checkout
+from chaimeleon_lint.review.request import Request, parse, table_private
 from chaimeleon_lint.runner import (EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, Abort, Settings, UsageError,
                                     collect, fail, read_input, rendered, threshold)
 
@@ -29,17 +30,31 @@ class ReviewSettings(NamedTuple):
     current_version: str | None = None  # the catalogue's current version of the image (updates)
 
 
+EXIT_NEEDS_ACCESS = 4
+"""`review`: the repository is private and was not given with --checkout: the verdict waits."""
+
+
 class Review(NamedTuple):
     """Everything the reporters need."""
 
     request: Request
     subject: Subject
-    results: list  # type: ignore[type-arg]  # the request's Result, then the Dockerfile's
+    results: list  # type: ignore[type-arg]  # the request's Result, then each Dockerfile's
     sources: dict[str, list[str]]
     smoke_args: str | None  # what the smoke run is given (with --build) or would be
-    in_repository: str | None  # the Dockerfile's path in the repository
+    in_repository: str | None  # the (first) Dockerfile's path in the repository
     notes: tuple[str, ...]  # for the reviewer: what was not checked, and why
     exit_code: int
+    unread: str | None = None  # why the repository could not be read (not the applicant's doing)
+
+    @property
+    def verdict(self) -> str:
+        if self.unread is not None:
+            return "not reviewed"
+        if self.subject.repository is not None and self.subject.repository[0] == "private" \
+                and self.exit_code == EXIT_NEEDS_ACCESS:
+            return "needs access"
+        return "changes needed" if self.exit_code else "accept"
 
 
 def review(settings: ReviewSettings) -> int:
@@ -79,6 +94,10 @@ def review(settings: ReviewSettings) -> int:
         fail(f"cannot write report: {exc.strerror or exc}: {exc.filename}")
         return EXIT_ERROR
     sys.stdout.write(render(done, settings.lint.fmt))
+    if done.unread is not None:
+        sys.stdout.flush()
+        fail(f"{shown}: the repository {done.request.url.value if done.request.url else ''} could not be read "
+             f"({done.unread}): only the request was checked; give --checkout with a copy of it")
     return done.exit_code
 
 
@@ -101,28 +120,12 @@ def _review(request: Request, text: str, settings: ReviewSettings, chosen, tmp: 
     from chaimeleon_lint.linter import Options, Result, display_path, model, with_hits
     from chaimeleon_lint.profile import DEFAULT, load
     from chaimeleon_lint.review.arguments import smoke_arguments
-    from chaimeleon_lint.review.repository import RepositoryError, clone, find_dockerfile, local
     from chaimeleon_lint.source.text import Source
 
     cat = catalogue.load()
-    notes: list[str] = []
-    location = parse_url(request.url.value) if request.url is not None else None
-    checkout = problem = None
-    if request.url is not None and location is None:
-        problem = ("url", {})
-    elif location is not None:
-        try:
-            checkout = local(settings.checkout) if settings.checkout else clone(location, tmp / "repository")
-        except RepositoryError as exc:
-            problem = (None, {"reason": str(exc)})
-    dockerfile = None
-    if checkout is not None and location is not None:
-        found = find_dockerfile(checkout, location)
-        dockerfile = found.dockerfile
-        if found.problem is not None:
-            problem = (found.problem, {"path": found.detail})
-        if location.commit and checkout.commit and not checkout.commit.startswith(location.commit):
-            notes.append(f"the checkout is at {checkout.commit[:12]}, the request's URL names {location.commit}")
+    got = _repository(request, settings, tmp)
+    location, checkout, problem, notes = got.location, got.checkout, got.problem, list(got.notes)
+    dockerfiles = got.dockerfiles
 
     lint = settings.lint
     smoke = in_repository = None
@@ -130,15 +133,14 @@ def _review(request: Request, text: str, settings: ReviewSettings, chosen, tmp: 
         or list(request.examples)
     results: list[Result] = []
     sources: dict[str, list[str]] = {}
-    status, image, kind = EXIT_OK, None, "batch"
+    status, image, kind = EXIT_OK, None, request.kind or "batch"
     profile = chosen or load(DEFAULT)
-    if dockerfile is not None:
-        shown = _shown(dockerfile, checkout)
-        probe_options = Options(platform=chosen, build_args=None)
-        source = Source(shown, dockerfile.read_text(encoding="utf-8", errors="replace"))
-        _, _, image = model(source, dockerfile.parent, probe_options, dockerfile)
-        profile, kind = image.platform, image.kind
-        in_repository = str(dockerfile.relative_to(checkout.root))  # type: ignore[union-attr]
+    if dockerfiles and checkout is not None:
+        first = dockerfiles[0]
+        source = Source(_shown(first, checkout), first.read_text(encoding="utf-8", errors="replace"))
+        _, _, image = model(source, first.parent, Options(platform=chosen, build_args=None), first)
+        profile, kind = image.platform, request.kind or image.kind
+        in_repository = str(first.relative_to(checkout.root))
         if lint.build is not None and lint.build.smoke_args is not None:
             smoke = lint.build.smoke_args
         elif examples and kind == "batch":
@@ -150,13 +152,13 @@ def _review(request: Request, text: str, settings: ReviewSettings, chosen, tmp: 
                     notes.append(f"the smoke run uses the example on request line {examples[0].line}; "
                                  f"{len(examples) - 1} more not run")
                 lint = lint._replace(build=lint.build._replace(smoke_args=smoke))
-        done = collect([display_path(dockerfile)], lint)
+        done = collect([display_path(d) for d in dockerfiles], lint)
         status = done.exit_code
         for result in done.results:
-            relabelled = _relabel(result, checkout.root if checkout is not None and checkout.cloned else None)
+            relabelled = _relabel(result, checkout.root)
             results.append(relabelled)
             sources[relabelled.path] = done.sources.get(result.path, [])
-            notes += _switched_off(relabelled, dockerfile, checkout)
+            notes += _switched_off(relabelled, checkout.root / relabelled.path, checkout)
         if results and results[0].platform is not None:
             profile = results[0].platform
 
@@ -173,7 +175,83 @@ def _review(request: Request, text: str, settings: ReviewSettings, chosen, tmp: 
     worst = EXIT_FINDINGS if any(f.severity >= threshold(lint.threshold) for f in request_result.findings) \
         else EXIT_OK
     exit_code = status if status in (EXIT_ERROR, EXIT_INTERNAL) else max(status, worst)
-    return Review(request, subject, [request_result, *results], sources, smoke, in_repository, tuple(notes), exit_code)
+    if got.unread is not None:
+        exit_code = EXIT_ERROR if exit_code != EXIT_INTERNAL else exit_code
+    elif problem is not None and problem[0] == "private" and exit_code == EXIT_OK:
+        exit_code = EXIT_NEEDS_ACCESS
+    return Review(request, subject, [request_result, *results], sources, smoke, in_repository, tuple(notes), exit_code,
+                  got.unread)
+
+
+class _Got(NamedTuple):
+    """What the request's URL led to."""
+
+    location: Location | None
+    checkout: Checkout | None
+    problem: tuple[str | None, dict[str, str]] | None  # CHL115's variant and params
+    dockerfiles: list[Path]
+    notes: tuple[str, ...] = ()
+    unread: str | None = None  # why a repository that is not called private could not be read
+
+
+def _repository(request: Request, settings: ReviewSettings, tmp: Path) -> _Got:
+    """The Dockerfile URL among the request's links (the one the reviewer's checkout holds, else the
+    one labelled as the Dockerfile's; never the helm chart), its repository, and the Dockerfiles at
+    its path."""
+    from chaimeleon_lint.review.repository import RepositoryError, clone, find_dockerfiles, local
+
+    link = request.url
+    location = parse_url(link.value) if link is not None else None
+    if link is not None and location is None:
+        return _Got(None, None, ("url", {}), [])
+    if location is None:
+        return _Got(None, None, None, [])
+    try:
+        checkout = local(settings.checkout) if settings.checkout else None
+    except RepositoryError as exc:
+        raise UsageError(str(exc)) from None
+    if checkout is not None:
+        location = _held(request, checkout) or location
+    private = request.private or table_private(request.path) is True
+    try:
+        checkout = checkout or clone(location, tmp / "repository")
+    except RepositoryError as exc:
+        if private:
+            return _Got(location, None, ("private", {"reason": str(exc)}), [])
+        return _Got(location, None, None, [], (), str(exc))
+    found = find_dockerfiles(checkout, location, request.name.value if request.name else None)
+    notes = tuple(_ref_mismatch(checkout, location))
+    problem = (found.problem, {"path": found.detail}) if found.problem is not None else None
+    return _Got(location, checkout, problem, found.dockerfiles, notes)
+
+
+def _held(request: Request, checkout: Checkout) -> Location | None:
+    """The Dockerfile link whose repository the checkout is: its `origin` remote, else the first
+    whose path exists in it."""
+    from chaimeleon_lint.review.repository import origin
+
+    candidates = [parse_url(link.url.value) for link in request.links if not link.chart]
+    candidates = [c for c in candidates if c is not None]
+    remote = origin(checkout.root)
+    key = parse_url(remote).key if remote and parse_url(remote) else None
+    return next((c for c in candidates if key is not None and c.key == key), None) or next(
+        (c for c in candidates if c.path and (checkout.root / c.path).exists()), None)
+
+
+def _ref_mismatch(checkout: Checkout, location: Location) -> list[str]:
+    """The checkout against the URL's ref: a commit id, or a branch or tag the checkout knows."""
+    from chaimeleon_lint.review.repository import resolve
+
+    if location.ref is None or checkout.commit is None or checkout.cloned:
+        return []
+    wanted = location.commit or resolve(checkout.root, location.ref)
+    if wanted is None:
+        return [f"the checkout's {checkout.commit[:12]} could not be compared with the URL's {location.ref!r}, "
+                "which the checkout does not know"]
+    if not checkout.commit.startswith(wanted) and not wanted.startswith(checkout.commit):
+        return [f"the checkout is at {checkout.commit[:12]}, but the request's URL names {location.ref!r}"
+                + (f" ({wanted[:12]})" if wanted != location.ref else "") + ": this review is of another commit"]
+    return []
 
 
 def _switched_off(result, dockerfile: Path, checkout) -> list[str]:  # type: ignore[no-untyped-def]
@@ -215,15 +293,18 @@ def _license_notes(subject: Subject) -> list[str]:
 
 
 def _shown(path: Path, checkout) -> str:  # type: ignore[no-untyped-def]
+    """A file of the repository as the applicant names it: from the repository's root."""
     from chaimeleon_lint.linter import display_path
 
-    return str(path.relative_to(checkout.root)) if checkout is not None and checkout.cloned else display_path(path)
+    try:
+        return str(path.resolve().relative_to(checkout.root.resolve())) if checkout is not None else display_path(path)
+    except ValueError:
+        return display_path(path)
 
 
-def _relabel(result, root: Path | None):  # type: ignore[no-untyped-def]
-    """Paths in a temporary clone, shown from the repository's root (`app/Dockerfile`)."""
-    if root is None:
-        return result
+def _relabel(result, root: Path):  # type: ignore[no-untyped-def]
+    """Paths in the clone or the reviewer's checkout, shown from the repository's root
+    (`app/Dockerfile`): the applicant's names, not the reviewer's folders."""
 
     def short(path: str) -> str:
         full = os.path.abspath(path)
