@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -22,6 +23,7 @@ from chaimeleon_lint.review.location import parse_url
 from chaimeleon_lint.review.request import parse
 
 ROOT = Path(__file__).resolve().parent.parent
+REPORT_SCHEMA = ROOT / "chaimeleon_lint" / "schemas" / "report.schema.json"
 REQUESTS = Path(__file__).resolve().parent / "requests"
 APP = ROOT / "examples" / "batch-app"
 SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
@@ -95,6 +97,12 @@ def test_request_fixture_gives_exactly_its_findings(tmp_path: Path, name: str, e
         assert dockerfile_findings == set(), "the batch-app example is compliant"
         assert checkout.exists()
     assert code == (1 if any(catalogue.load().rules[r].severity.label == "error" for r in expected) else 0), output
+    report = json.loads(output)
+    jsonschema.validate(report, json.loads(REPORT_SCHEMA.read_text()))
+    assert report["review"]["verdict"] == ("changes needed" if code else "accept")
+    name = next(row for row in report["review"]["request"] if row["field"] == "name")
+    if name["request"] is not None and name["image"] is not None:
+        assert name["line"] is not None and name["image"] == "lung-volume"
 
 
 def test_what_the_author_switched_off_is_told_to_the_reviewer(tmp_path: Path) -> None:

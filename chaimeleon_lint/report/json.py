@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from chaimeleon_lint import __version__
 from chaimeleon_lint.linter import Result
 from chaimeleon_lint.report import overall_platform, platform_record, summary
 
 
-def render(results: Sequence[Result]) -> str:
+def render(results: Sequence[Result], extra: dict[str, Any] | None = None) -> str:
+    """The report; `extra` adds top-level members the schema describes (a review's `review`)."""
     document = {
         "version": 1,
         "tool": {"name": "chaimeleon-lint", "version": __version__},
@@ -26,5 +28,6 @@ def render(results: Sequence[Result]) -> str:
             for r in results for f in r.findings
         ],
         "summary": summary(results),
+        **(extra or {}),
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -10,11 +10,9 @@ from typing import TYPE_CHECKING
 from chaimeleon_lint import catalogue
 from chaimeleon_lint.report import platform_line, summary
 from chaimeleon_lint.report.markdown import build_rows, cell, group_rows, plural, result_lines
-from chaimeleon_lint.review.checks import licence_file
-from chaimeleon_lint.review.request import given
+from chaimeleon_lint.review.record import rows
 
 if TYPE_CHECKING:
-    from chaimeleon_lint.model.image import Image
     from chaimeleon_lint.review.run import Review
 
 
@@ -22,50 +20,25 @@ def _code(text: str) -> str:
     return f"`{cell(text)}`" if text else "–"
 
 
-def _label(image: Image | None, key: str, dockerfile: str | None) -> str:
-    if image is None or not image.stages:
-        return "–"
-    label = image.final.labels.get(key)
-    if label is None:
-        return "no label"
-    value = label.value.text if label.value.known else label.pattern.replace("\x00", "…")
-    return f"{_code(value)} ({dockerfile}:{label.line})"
-
-
-def _entrypoint(image: Image | None) -> str:
-    if image is None or not image.stages:
-        return "–"
-    stage = image.final
-    launch = stage.entrypoint or stage.cmd
-    if launch is None:
-        return "none"
-    word = "ENTRYPOINT" if stage.entrypoint is not None else "CMD"
-    shown = shlex.join(launch.exec_form) if launch.exec_form is not None else launch.text
-    return f"{word} {_code(shown)}"
-
-
 def _table(done: Review) -> list[str]:
-    request, subject = done.request, done.subject
-    image, dockerfile = subject.image, subject.dockerfile
-    field = lambda f: f"{_code(f.value)} (line {f.line})" if f is not None else "not given"  # noqa: E731
-    usage = done.request.examples[0] if done.request.examples else (request.usages[0] if request.usages else None)
-    licence = request.license.value if given(request.license) else "None"  # type: ignore[union-attr]
-    recognised = licence_file(subject)
-    authorization = "–" if image is None or not image.stages else "authorization label" \
-        if "authorization" in image.final.labels else "no authorization label"
-    checkout = subject.checkout
-    at = f"commit `{checkout.commit[:12]}`" if checkout is not None and checkout.commit else \
-        "a folder that is not a git checkout" if checkout is not None else "not read"
-    rows = ["| | the request says | the image has |", "|---|---|---|",
-            f"| name | {field(request.name)} | {_label(image, 'name', dockerfile)} |",
-            f"| version | {field(request.version)} | {_label(image, 'version', dockerfile)} |",
-            f"| usage | {_code(usage.text) + f' (line {usage.line})' if usage else 'not given'} | {_entrypoint(image)} |",
-            f"| license | {_code(licence)} | {recognised or authorization} |",
-            f"| repository | {_code(request.url.value) if request.url else 'not given'} | {at}"
-            + (f", `{dockerfile}`" if dockerfile else "") + " |"]
+    shown = {"request": lambda r: f"{_code(r.request)} (line {r.line})" if r.line else _code(r.request) if r.request
+             else "not given"}
+    out = ["| | the request says | the image has |", "|---|---|---|"]
+    for row in rows(done):
+        if row.field in ("name", "version"):
+            image = "–" if row.image is None else row.image if row.where is None else f"{_code(row.image)} ({row.where})"
+        elif row.field == "usage":
+            image = "–" if row.image is None else row.image if row.where is None else f"{row.where} {_code(row.image)}"
+        elif row.field == "license":
+            image = row.image or "–"
+        else:
+            checkout = done.subject.checkout
+            image = (f"commit `{row.image[:12]}`" if row.image else "a folder that is not a git checkout"
+                     if checkout is not None else "not read") + (f", `{row.where}`" if row.where else "")
+        out.append(f"| {row.field} | {shown['request'](row)} | {image} |")
     if done.results and done.results[-1].platform is not None:
-        rows.append(f"| platform | | {platform_line(done.results[-1])} |")
-    return rows
+        out.append(f"| platform | | {platform_line(done.results[-1])} |")
+    return out
 
 
 def _reproduce(done: Review) -> list[str]:

@@ -106,6 +106,11 @@ def render(done: Review, fmt: str) -> str:
         from chaimeleon_lint.review.comment import comment
 
         return comment(done)
+    if fmt == "json":
+        from chaimeleon_lint.report import json as json_report
+        from chaimeleon_lint.review.record import record
+
+        return json_report.render(done.results, {"review": record(done)})
     return rendered(done.results, fmt, lambda path: done.sources.get(path, []))
 
 
