@@ -166,9 +166,11 @@ def init(kind: str, platform: str | None, directory: Path) -> None:
 
 
 @click.command("review", context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("request", type=click.Path(allow_dash=True, dir_okay=False, path_type=str))
+@click.argument("request", type=click.Path(allow_dash=True, path_type=str))
 @click.option("--checkout", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="A checkout of the request's repository (default: clone its URL into a temporary folder).")
+@click.option("--checkouts", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="With a catalogue folder: where the repositories' checkouts are (named OWNER+NAME or NAME).")
 @click.option("--format", "fmt", type=click.Choice(("markdown", "json", "sarif", "text")), default="markdown",
               show_default=True, help="markdown: the comment to post on the request.")
 @_OUTPUT
@@ -187,7 +189,7 @@ def init(kind: str, platform: str | None, directory: Path) -> None:
 @_SMOKE_TIMEOUT
 @click.option("--keep-image", is_flag=True, help="Keep the built image (it is removed by default).")
 @click.option("-v", "--verbose", is_flag=True, help="Show the full build log.")
-def review(request: str, checkout: Path | None, fmt: str, outputs: tuple[str, ...], select: tuple[str, ...],
+def review(request: str, checkout: Path | None, checkouts: Path | None, fmt: str, outputs: tuple[str, ...], select: tuple[str, ...],
            ignore: tuple[str, ...], failure_threshold: str, platform: str | None, current_version: str | None,
            build: bool, force_build: bool, engine: str | None, build_args: tuple[str, ...], smoke_args: str | None,
            smoke_timeout: float, keep_image: bool, verbose: bool) -> None:
@@ -195,8 +197,10 @@ def review(request: str, checkout: Path | None, fmt: str, outputs: tuple[str, ..
 
     REQUEST is the request: a catalogue entry's README or an issue body saved to a file (- reads
     standard input). Its repository is cloned (or --checkout used), its Dockerfile found and linted,
-    and with --build built and run with the usage example's arguments.
-    Exit codes: 0 accept, 1 changes needed, 2 usage or input error, 3 internal error.
+    and with --build built and run with the usage example's arguments. A catalogue checkout's folder
+    reviews every request in it and ends with one table (--checkouts: the repositories' checkouts).
+    Exit codes: 0 accept, 1 changes needed, 2 usage or input error (a repository that could not be
+    read), 3 internal error, 4 needs access (a private repository).
     """
     from chaimeleon_lint import catalogue
     from chaimeleon_lint.review.run import ReviewSettings, review as run_review
@@ -212,7 +216,7 @@ def review(request: str, checkout: Path | None, fmt: str, outputs: tuple[str, ..
     settings = Settings(fmt=fmt, select=tuple(_names(select)), ignore=tuple(_names(ignore)),
                         threshold=failure_threshold, build=build_request, outputs=extra, platform=platform,
                         inherited=True)  # a review judges the image users get, a parent's start-up included
-    sys.exit(run_review(ReviewSettings(request, checkout, settings, current_version)))
+    sys.exit(run_review(ReviewSettings(request, checkout, settings, current_version, checkouts)))
 
 
 @click.command("prune", context_settings={"help_option_names": ["-h", "--help"]})

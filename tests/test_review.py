@@ -545,3 +545,41 @@ def test_catalogue_workflow_reviews_the_requests_with_options_that_exist() -> No
         words = shlex.split(command.split(">")[0])[2:]
         context = review.make_context("review", words)
         assert context.params["build"] and context.params["request"]
+
+
+# -- a whole catalogue ------------------------------------------------------------------------------
+
+def test_a_whole_catalogue_is_reviewed_with_one_table(tmp_path: Path) -> None:
+    """A catalogue checkout shaped like the real one: a public batch app whose checkout is in
+    --checkouts (named OWNER+NAME, any case), a private one not given, an interactive one whose
+    request lists the chart first."""
+    lung_volume(tmp_path / "checkouts" / "Example+Lung-Volume")
+    catalogue_dir = tmp_path / "catalogue"
+    request = (REQUESTS / "accept.md").read_text()
+    (catalogue_dir / "batch-applications" / "lung-volume").mkdir(parents=True)
+    (catalogue_dir / "batch-applications" / "lung-volume" / "README.md").write_text(request)
+    (catalogue_dir / "batch-applications" / "secret").mkdir()
+    (catalogue_dir / "batch-applications" / "secret" / "README.md").write_text(
+        short_request(name="secret", usage="jobman submit -i secret -- ~/datasets/a ~/persistent-home/o",
+                      url=f"file://{tmp_path}/nowhere/secret.git"))
+    (catalogue_dir / "README.md").write_text(
+        "| Image name | Author | Dockerfile |\n|:--|:--|:--|\n"
+        "| [lung-volume](batch-applications/lung-volume/README.md) | Lab | Public |\n"
+        "| [secret](batch-applications/secret/README.md) | Lab | Private |\n")
+    code, output = run_review(str(catalogue_dir), "--checkouts", str(tmp_path / "checkouts"))
+    lines = [line for line in output.splitlines() if line.startswith("| `")]
+    assert lines == [
+        "| `batch-applications/lung-volume/README.md` | `app/Dockerfile` | **accept** | 0 | 0 |",
+        "| `batch-applications/secret/README.md` | – | **needs access** | 0 | 0 |",
+    ]
+    assert code == 4  # nothing to change; one request waits for access
+    code, output = run_review(str(catalogue_dir), "--format", "json", "--checkouts", str(tmp_path / "checkouts"))
+    assert [row["verdict"] for row in json.loads(output[output.index("["):])] == ["accept", "needs access"]
+
+
+def test_a_folder_that_is_not_a_catalogue_and_checkouts_without_one_are_usage_errors(tmp_path: Path) -> None:
+    code, output = run_review(str(tmp_path))
+    assert code == 2 and "not a catalogue checkout" in output
+    shutil.copy(REQUESTS / "accept.md", tmp_path / "request.md")
+    code, output = run_review("request.md", "--checkouts", str(tmp_path), cwd=tmp_path)
+    assert code == 2 and "--checkouts is for a whole catalogue" in output

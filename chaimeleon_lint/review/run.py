@@ -28,6 +28,7 @@ class ReviewSettings(NamedTuple):
     checkout: Path | None  # the reviewer's checkout of the repository; None: clone the URL
     lint: Settings  # format, rules, threshold, platform, outputs and --build, as for a lint run
     current_version: str | None = None  # the catalogue's current version of the image (updates)
+    checkouts: Path | None = None  # a whole catalogue: the folder of the reviewer's checkouts (OWNER+NAME or NAME)
 
 
 EXIT_NEEDS_ACCESS = 4
@@ -63,6 +64,17 @@ def review(settings: ReviewSettings) -> int:
     from chaimeleon_lint.source.text import InputError
 
     shown = settings.request
+    if shown != "-" and Path(shown).is_dir():
+        from chaimeleon_lint.review.whole import review_catalogue
+
+        try:
+            return review_catalogue(Path(shown), settings, settings.checkouts)
+        except (Abort, UsageError) as exc:
+            fail(str(exc))
+            return EXIT_ERROR
+    if settings.checkouts is not None:
+        fail("--checkouts is for a whole catalogue (review CATALOGUE_DIR); give one request --checkout")
+        return EXIT_ERROR
     try:
         data = read_input(shown, None if shown == "-" else Path(shown))
         profile_given = _profile(settings.lint.platform)
