@@ -139,16 +139,22 @@ def test_markdown_has_the_verdict_and_every_finding(outputs: dict) -> None:
     assert ("**Verdict: accept**" in text) == (not errors)
     for f in findings:
         where = f"`{f['path']}:{f['line']}`" if f["line"] else f"`{f['path']}` (whole image)"
-        assert f"{f['rule']} `{f['slug']}` at {where}" in text
+        grouped = sum(g["rule"] == f["rule"] and g["fix"] == f["fix"] and g["severity"] == f["severity"]
+                      for g in findings)
+        if grouped == 1:
+            assert f"{f['rule']} `{f['slug']}` at {where}" in text
+        else:  # one block for the rule's findings with one fix, each place listed
+            assert f"{f['rule']} `{f['slug']}`, {grouped} places" in text and f"- {where}: {f['message']}" in text
         assert f["message"] in text
     for group, title in catalogue.load().groups.items():
         assert f"{group}xx | {title} |" in text
 
 
-def test_markdown_quotes_the_guide_once_per_rule() -> None:
+def test_markdown_quotes_the_guide_once_per_rule_and_groups_one_fix() -> None:
     text = run("--format", "markdown", ".", cwd=ROOT / "examples" / "noncompliant").stdout
     guide = catalogue.load().rules["CHL301"].guide.strip()
-    assert text.count(guide) == 1 and text.count("CHL301 `mount-dir-missing` at") == 3
+    assert text.count(guide) == 1 and text.count("CHL301 `mount-dir-missing`, 3 places") == 1
+    assert text.count("- `Dockerfile` (whole image): /home/chaimeleon/") == 3
 
 
 def test_output_option_rejects_unknown_formats_and_unwritable_paths(tmp_path: Path) -> None:

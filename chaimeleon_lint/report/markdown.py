@@ -8,7 +8,7 @@ and the build-and-test results when `--build` ran.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from chaimeleon_lint.catalogue import Catalogue
 from chaimeleon_lint.findings import Finding, Severity
@@ -56,13 +56,29 @@ def group_rows(results: Sequence[Result], catalogue: Catalogue) -> list[str]:
     return rows
 
 
-def finding_lines(f: Finding, catalogue: Catalogue, quote: bool) -> list[str]:
-    """One finding; the guide's words only with the first finding of its rule (`quote`)."""
-    spec = catalogue.rules[f.rule]
+Link = Callable[[str, "int | None"], "str | None"]
+"""A place's web address (the file at the reviewed commit, at its line), when there is one."""
+
+
+def place(f: Finding, link: Link | None = None) -> str:
     where = f"`{f.path}:{f.line}`" if f.line else f"`{f.path}` (whole image)"
-    out = [f"#### {_MARK[f.severity]} {f.severity.label} {f.rule} `{f.slug}` at {where}", "", f.message, ""]
-    if f.via:
-        out += [f"Reached at start-up through {chain(f.via)}.", ""]
+    url = link(f.path, f.line) if link is not None else None
+    return f"[{where}]({url})" if url else where
+
+
+def finding_lines(f: Finding, catalogue: Catalogue, quote: bool, link: Link | None = None,
+                  more: Sequence[Finding] = ()) -> list[str]:
+    """One finding, or several of one rule with one fix (`more`: listed with their places); the
+    guide's words only with the first finding of its rule (`quote`)."""
+    spec = catalogue.rules[f.rule]
+    if not more:
+        out = [f"#### {_MARK[f.severity]} {f.severity.label} {f.rule} `{f.slug}` at {place(f, link)}", "", f.message, ""]
+        if f.via:
+            out += [f"Reached at start-up through {chain(f.via)}.", ""]
+    else:
+        out = [f"#### {_MARK[f.severity]} {f.severity.label} {f.rule} `{f.slug}`, {1 + len(more)} places", ""]
+        out += [f"- {place(g, link)}: {g.message}" + (f" (reached through {chain(g.via)})" if g.via else "")
+                for g in (f, *more)] + [""]
     out += [f"**Fix:** {f.fix}" + (" (`chaimeleon-lint --fix` does this)" if f.edits else ""), ""]
     if spec.guide and quote:
         out += ["The integration guide says:", ""] + [f"> {line}" for line in spec.guide.strip().splitlines()] + [""]
@@ -84,15 +100,19 @@ def build_rows(result: Result, catalogue: Catalogue) -> list[str]:
     return rows
 
 
-def result_lines(result: Result, catalogue: Catalogue) -> list[str]:
-    """One file's notes and findings, the guide's words quoted once per rule."""
+def result_lines(result: Result, catalogue: Catalogue, link: Link | None = None) -> list[str]:
+    """One file's notes and findings, the guide's words quoted once per rule; findings of one rule
+    with one fix (three missing mount directories) are one block listing their places."""
     out = [f"- note: {note}" for note in result.notes] + ([""] if result.notes else [])
     if not result.findings:
         out += ["No findings.", ""]
-    quoted: set[str] = set()
+    blocks: dict[tuple[str, str, Severity], list[Finding]] = {}
     for f in result.findings:
-        out += finding_lines(f, catalogue, f.rule not in quoted)
-        quoted.add(f.rule)
+        blocks.setdefault((f.rule, f.fix, f.severity), []).append(f)
+    quoted: set[str] = set()
+    for first, *more in blocks.values():
+        out += finding_lines(first, catalogue, first.rule not in quoted, link, more)
+        quoted.add(first.rule)
     return out
 
 

@@ -5,15 +5,19 @@ that reproduce the review."""
 from __future__ import annotations
 
 import shlex
+from urllib.parse import quote
 from typing import TYPE_CHECKING
 
 from chaimeleon_lint import catalogue
 from chaimeleon_lint.report import platform_line, summary
-from chaimeleon_lint.report.markdown import build_rows, cell, group_rows, plural, result_lines
+from chaimeleon_lint.report.markdown import Link, build_rows, cell, group_rows, plural, result_lines
 from chaimeleon_lint.review.record import rows
 
 if TYPE_CHECKING:
     from chaimeleon_lint.review.run import Review
+
+
+_HOSTS = ("github.com/", "gitlab.com/")
 
 
 def _code(text: str) -> str:
@@ -39,6 +43,23 @@ def _table(done: Review) -> list[str]:
     if done.results and done.results[-1].platform is not None:
         out.append(f"| platform | | {platform_line(done.results[-1])} |")
     return out
+
+
+def _linker(done: Review) -> Link | None:
+    """Links to a file and line of the repository at the reviewed commit, on GitHub and GitLab;
+    none when the checkout is at another commit than the URL's (the link could name a commit the
+    host does not have)."""
+    location, checkout = done.subject.location, done.subject.checkout
+    if location is None or checkout is None or checkout.commit is None or not location.key.startswith(_HOSTS) \
+            or any("this review is of another commit" in note for note in done.notes):
+        return None
+    base = "https://" + location.key.split("/", 1)[0] + "/" + location.clone.split("/", 3)[-1].removesuffix(".git")
+    blob = "/-/blob/" if location.key.startswith("gitlab") else "/blob/"
+
+    def link(path: str, line: int | None) -> str:
+        return f"{base}{blob}{checkout.commit}/{quote(path)}" + (f"#L{line}" if line else "")
+
+    return link
 
 
 def _reproduce(done: Review) -> list[str]:
@@ -83,10 +104,11 @@ def comment(done: Review) -> str:
                 "`--checkout` a copy of it) and run the review again.", ""]
     elif done.unread is None:
         out += ["The Dockerfile was not checked: the request does not lead to one (see below).", ""]
+    link = _linker(done)
     for result in done.results:
         title = "The request" if result is done.results[0] else f"The Dockerfile `{result.path}`"
         out += [f"### {title}", ""]
-        out += result_lines(result, cat)
+        out += result_lines(result, cat, link if result is not done.results[0] else None)
         if result is not done.results[0]:
             out += _built(done, result, cat)
     return "\n".join(out + _reproduce(done))
