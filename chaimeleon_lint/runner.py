@@ -234,6 +234,7 @@ class Settings(NamedTuple):
     since: str | None = None
     workers: int = 1
     platform: str | None = None  # --platform NAME|FILE
+    platform_from: str = "--platform"  # what chose it, as reports say (a review: the catalogue it is in)
     matrix: tuple[tuple[str, tuple[str, ...]], ...] = ()  # --matrix KEY=v1,v2: build every combination
     variant: str = ""  # the combination of build arguments this collection builds (K=v, ...)
     inherited: bool = False  # report a sibling parent's start-up findings on the child too (review)
@@ -352,7 +353,7 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
             known_base_images=cfg.known_base_images or (),
             kind=settings.kind or cfg.kind,
             build_args=_build_arg_values(request.build_args) if request is not None else None,
-            platform=chosen_here, platform_from="--platform" if chosen else "configuration", edits=edits,
+            platform=chosen_here, platform_from=settings.platform_from if chosen else "configuration", edits=edits,
             inherited=settings.inherited,
         )
         context_dir = None if hidden else settings.context_dir

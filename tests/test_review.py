@@ -583,3 +583,25 @@ def test_a_folder_that_is_not_a_catalogue_and_checkouts_without_one_are_usage_er
     shutil.copy(REQUESTS / "accept.md", tmp_path / "request.md")
     code, output = run_review("request.md", "--checkouts", str(tmp_path), cwd=tmp_path)
     assert code == 2 and "--checkouts is for a whole catalogue" in output
+
+
+def test_a_request_of_the_eucaim_node_catalogue_is_judged_by_its_profile(tmp_path: Path) -> None:
+    lung_volume(tmp_path / "checkout")
+    folder = tmp_path / "catalogue" / "batch-applications" / "lung-volume"
+    folder.mkdir(parents=True)
+    (tmp_path / "catalogue" / "README.md").write_text("# UPV Node Application Catalogue\n\nEUCAIM's reference node.\n")
+    (folder / "README.md").write_text((REQUESTS / "accept.md").read_text())
+    _, output = run_review(str(folder / "README.md"), "--checkout", str(tmp_path / "checkout"), "--format", "json")
+    report = json.loads(output)
+    assert report["platform"]["name"] == "eucaim"
+    assert "/home/ds/" in " ".join(f["message"] for f in report["findings"])  # the batch-app example is CHAIMELEON's
+
+
+def test_an_issue_body_on_standard_input_with_its_title_line(tmp_path: Path) -> None:
+    lung_volume(tmp_path / "checkout")
+    body = "Add application: lung-volume\n\n" + (REQUESTS / "accept.md").read_text()
+    result = CliRunner().invoke(review, ["-", "--checkout", str(tmp_path / "checkout"), "--format", "json"],
+                                input=body)
+    report = json.loads(result.output)
+    assert result.exit_code == 0 and report["review"]["verdict"] == "accept"
+    assert [f["path"] for f in report["files"]] == ["-", "app/Dockerfile"]

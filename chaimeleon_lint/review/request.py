@@ -314,19 +314,37 @@ def given(field: Field | None) -> bool:
     return field is not None and field.value.strip().strip(".").lower() not in _NOT_GIVEN
 
 
-def table_private(path: str) -> bool | None:
-    """What the catalogue's own table says of the request's repository, when the request is a
-    catalogue folder's README (`batch-applications/NAME/README.md`): its row's "Private"/"Public";
-    None when there is no such table or row."""
+def _catalogue_page(path: str) -> str | None:
+    """The catalogue's own README, when the request is a catalogue folder's
+    (`batch-applications/NAME/README.md` in a checkout of the catalogue)."""
     from pathlib import Path
 
     request = Path(path)
     if request.parent.parent.name not in ("batch-applications", "interactive-applications"):
         return None
     try:
-        table = (request.parent.parent.parent / "README.md").read_text(encoding="utf-8", errors="replace")
+        return (request.parent.parent.parent / "README.md").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
+
+
+def catalogue_platform(path: str) -> str | None:
+    """The profile the request's catalogue implies: EUCAIM's node catalogue ("UPV Node Application
+    Catalogue ... EUCAIM") is `eucaim`; the CHAIMELEON one, and a lone request, say nothing."""
+    page = _catalogue_page(path)
+    title = next((line for line in (page or "").splitlines() if line.startswith("# ")), "")
+    return "eucaim" if "node" in title.lower() or "eucaim" in title.lower() else None
+
+
+def table_private(path: str) -> bool | None:
+    """What the catalogue's own table says of the request's repository, when the request is a
+    catalogue folder's README: its row's "Private"/"Public"; None when there is no such row."""
+    from pathlib import Path
+
+    table = _catalogue_page(path)
+    if table is None:
+        return None
+    request = Path(path)
     entry = f"{request.parent.parent.name}/{request.parent.name}/"
     row = next((line for line in table.splitlines() if line.lstrip().startswith("|") and entry in line), None)
     if row is None:

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from chaimeleon_lint.review.checks import CHECKS, Subject
 from chaimeleon_lint.review.location import Location, parse_url
 from chaimeleon_lint.review.repository import Checkout
-from chaimeleon_lint.review.request import Request, parse, table_private
+from chaimeleon_lint.review.request import Request, catalogue_platform, parse, table_private
 from chaimeleon_lint.runner import (EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, Abort, Settings, UsageError,
                                     collect, fail, read_input, rendered, threshold)
 
@@ -140,6 +140,11 @@ def _review(request: Request, text: str, settings: ReviewSettings, chosen, tmp: 
     from chaimeleon_lint.source.text import Source
 
     cat = catalogue.load()
+    implied = catalogue_platform(request.path) if chosen is None else None
+    if implied is not None:  # EUCAIM's node catalogue: its requests are judged by that profile
+        chosen = load(implied)
+        settings = settings._replace(lint=settings.lint._replace(platform=implied,
+                                                                 platform_from="the EUCAIM node's catalogue"))
     got = _repository(request, settings, tmp)
     location, checkout, problem, notes = got.location, got.checkout, got.problem, list(got.notes)
     dockerfiles = got.dockerfiles
