@@ -192,8 +192,9 @@ CASES = [  # (request, Dockerfile or None for the default, extra options) → re
     (short_request(usage="jobman submit -i seg -- x", url="ftp://example.org/seg"), None, (), {"CHL115": [7]}),
     (short_request(usage="jobman submit -i seg -- x", url="None"), None, (), {"CHL115": [6]}),
     (short_request(usage="jobman submit -i seg -- x", license="None"), None, (), {"CHL114": [10]}),
+    # free text: the repository's root holds an MIT LICENSE the text can mean, so no finding
     (short_request(usage="jobman submit -i seg -- x", license="This project is under licensing process."), None, (),
-     {"CHL114": [10]}),
+     {}),
     (short_request(usage="jobman submit -i seg -- x", license="None"),
      DOCKERFILE + 'LABEL authorization="This Dockerfile is intended to build a container image that will be publicly '
                   'accessible in the CHAIMELEON images repository."\n', (), {}),
@@ -605,3 +606,45 @@ def test_an_issue_body_on_standard_input_with_its_title_line(tmp_path: Path) -> 
     report = json.loads(result.output)
     assert result.exit_code == 0 and report["review"]["verdict"] == "accept"
     assert [f["path"] for f in report["files"]] == ["-", "app/Dockerfile"]
+
+
+def _catalogue_request(tmp_path: Path, license: str, copied: str | None, root_licence: bool = True) -> tuple[int, dict]:
+    """A request in a catalogue checkout; `copied`: a licence file in its catalogue folder."""
+    files = {"Dockerfile": DOCKERFILE}
+    if root_licence:
+        files["LICENSE"] = (APP / "LICENSE").read_text()
+    repository(tmp_path / "checkout", files)
+    folder = tmp_path / "catalogue" / "batch-applications" / "seg"
+    folder.mkdir(parents=True)
+    (folder / "README.md").write_text(short_request(usage="jobman submit -i seg -- x", license=license))
+    if copied is not None:
+        (folder / copied).write_text((APP / "LICENSE").read_text())
+    code, output = run_review(str(folder / "README.md"), "--checkout", str(tmp_path / "checkout"), "--format", "json")
+    return code, json.loads(output)
+
+
+@pytest.mark.parametrize(("license", "copied", "expected"), [
+    ("https://github.com/x/catalogue/blob/main/batch-applications/seg/LICENSE.md", "LICENSE.md", []),
+    ("https://github.com/x/catalogue/blob/main/batch-applications/seg/LICENSE.md", "License.md", ["error"]),  # exact
+    ("https://github.com/x/catalogue/blob/main/batch-applications/seg/LICENSE.md", None, ["error"]),
+    ("None", "LICENSE", []),  # a licence copied into the catalogue folder counts
+    ("None", None, ["error"]),
+])
+def test_a_licence_copied_into_the_catalogue_folder(tmp_path: Path, license: str, copied: str | None,
+                                                    expected: list[str]) -> None:
+    _, report = _catalogue_request(tmp_path, license, copied)
+    assert [f["severity"] for f in report["findings"] if f["rule"] == "CHL114"] == expected
+
+
+def test_a_free_text_licence_with_no_file_to_mean_is_a_warning_that_quotes_it(tmp_path: Path) -> None:
+    _, report = _catalogue_request(tmp_path, "Belongs to Example Lab; cite it as QP v1.", None, root_licence=False)
+    [finding] = [f for f in report["findings"] if f["rule"] == "CHL114"]
+    assert finding["severity"] == "warning" and "'Belongs to Example Lab; cite it as QP v1.'" in finding["message"]
+
+
+def test_a_licence_url_whose_case_differs_from_the_file_is_an_error(tmp_path: Path) -> None:
+    repository(tmp_path / "checkout", {"Dockerfile": DOCKERFILE, "License.md": (APP / "LICENSE").read_text()})
+    (tmp_path / "request.md").write_text(short_request(usage="jobman submit -i seg -- x",
+                                                       license="https://github.com/x/seg/blob/main/LICENSE.md"))
+    _, output = run_review("request.md", "--checkout", "checkout", "--format", "json", cwd=tmp_path)
+    assert [f["line"] for f in json.loads(output)["findings"] if f["rule"] == "CHL114"] == [10]

@@ -7,6 +7,7 @@ missing `name` label, say) is the static lint's finding, not repeated here.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from chaimeleon_lint.profile import Profile
 from chaimeleon_lint.review.arguments import places
 from chaimeleon_lint.review.location import Location, parse_url
 from chaimeleon_lint.review.repository import Checkout
-from chaimeleon_lint.review.request import Field, Request, given
+from chaimeleon_lint.review.request import Field, Request, catalogue_folder, copied_licence, given
 
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -130,21 +131,46 @@ def request_license(subject: Subject) -> Iterator[Hit]:
     request = subject.request
     named = request.license if given(request.license) else None
     location = parse_url(named.value) if named is not None and "://" in named.value else None
-    if named is None or location is None or subject.request.private:
-        if subject.image is not None and not _authorized(subject):
-            said = "is private" if subject.request.private else (
-                f"names no license ({named.value!r})" if named is not None and location is None else "names no license")
-            yield Hit(_at(request.license, request.headings.get("license", 1)), {"said": said}, variant="none")
-        if named is None or location is None:
+    copied = copied_licence(request.path)
+    at = _at(request.license, request.headings.get("license", 1))
+    if named is None or request.private:  # "None", or a private repository: the authorization must say it
+        if subject.image is not None and not _authorized(subject) and copied is None:
+            said = "is private" if request.private else "names no license"
+            yield Hit(at, {"said": said}, variant="none")
+        if named is None:
             return
+    if location is None:  # free text: a reviewer reads it; a licence file it can mean settles it
+        held = subject.checkout is not None and _root_licence(subject.checkout.root) is not None
+        if not held and copied is None and not request.private:
+            yield Hit(at, {"text": named.value}, variant="text")
+        return
+    folder = catalogue_folder(request.path)
+    if folder is not None and location.path.startswith(folder.rel + "/"):  # a copy in the catalogue folder
+        if not exists_exactly(folder.root, location.path):
+            yield Hit(_at(named), {"url": named.value, "path": location.path})
+        return
     if subject.checkout is None or subject.location is None or location.key != subject.location.key:
-        return  # another repository (the catalogue's own copy, say): not readable offline; the report says so
+        return  # another repository: not readable offline; the report says so
     if not location.path or not location.blob:  # the repository's page or README: it needs a licence file
         if _root_licence(subject.checkout.root) is None:
             yield Hit(_at(named), {"url": named.value}, variant="no-file")
         return
-    if not (subject.checkout.root / location.path).is_file():
+    if not exists_exactly(subject.checkout.root, location.path):
         yield Hit(_at(named), {"url": named.value, "path": location.path})
+
+
+def exists_exactly(root: Path, rel: str) -> bool:
+    """A file at `rel` below `root`, every name compared exactly (`LICENSE.md` is not
+    `License.md`, even on a file system that folds case)."""
+    current = root
+    for name in [p for p in rel.split("/") if p]:
+        try:
+            if name not in os.listdir(current):
+                return False
+        except OSError:
+            return False
+        current = current / name
+    return current.is_file()
 
 
 def _root_licence(root: Path) -> str | None:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 import shlex
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 TEMPLATE_NAME = "my-application"
 TEMPLATE_TEXT = {  # the template's example text, per section: left in, the section is not filled in
@@ -314,16 +317,46 @@ def given(field: Field | None) -> bool:
     return field is not None and field.value.strip().strip(".").lower() not in _NOT_GIVEN
 
 
-def _catalogue_page(path: str) -> str | None:
-    """The catalogue's own README, when the request is a catalogue folder's
+class Folder(NamedTuple):
+    """A request's folder in a checkout of the catalogue."""
+
+    root: "Path"  # the catalogue checkout
+    rel: str  # `batch-applications/NAME`
+
+
+def catalogue_folder(path: str) -> Folder | None:
+    """Where the request sits, when it is a catalogue folder's README
     (`batch-applications/NAME/README.md` in a checkout of the catalogue)."""
     from pathlib import Path
 
     request = Path(path)
     if request.parent.parent.name not in ("batch-applications", "interactive-applications"):
         return None
+    return Folder(request.parent.parent.parent, f"{request.parent.parent.name}/{request.parent.name}")
+
+
+def copied_licence(path: str) -> str | None:
+    """A licence file copied into the request's catalogue folder (`LICENSE*`, as the template says
+    is done for private repositories): its name."""
+    import os
+
+    folder = catalogue_folder(path)
+    if folder is None:
+        return None
     try:
-        return (request.parent.parent.parent / "README.md").read_text(encoding="utf-8", errors="replace")
+        names = os.listdir(folder.root / folder.rel)
+    except OSError:
+        return None
+    return next((n for n in sorted(names) if n.upper().startswith(("LICENSE", "LICENCE", "COPYING"))), None)
+
+
+def _catalogue_page(path: str) -> str | None:
+    """The catalogue's own README, when the request is a catalogue folder's."""
+    folder = catalogue_folder(path)
+    if folder is None:
+        return None
+    try:
+        return (folder.root / "README.md").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
 
