@@ -648,3 +648,15 @@ def test_a_licence_url_whose_case_differs_from_the_file_is_an_error(tmp_path: Pa
                                                        license="https://github.com/x/seg/blob/main/LICENSE.md"))
     _, output = run_review("request.md", "--checkout", "checkout", "--format", "json", cwd=tmp_path)
     assert [f["line"] for f in json.loads(output)["findings"] if f["rule"] == "CHL114"] == [10]
+
+
+def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.md").write_text("Some notes about the project.\nNothing like a request.\n")
+    code, output = run_review(str(tmp_path / "notes.md"))
+    assert code == 2 and "not a catalogue request" in output
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "Dockerfile").write_text(DOCKERFILE)
+    (tmp_path / "request.md").write_text(short_request())
+    code, output = run_review("request.md", "--checkout", "plain", cwd=tmp_path)
+    assert code == 2 and "--checkout plain: not a git repository" in output
+    assert (tmp_path / "request.md").read_text() == short_request()  # nothing written or lost

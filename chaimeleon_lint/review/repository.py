@@ -75,9 +75,14 @@ def clone(location: Location, into: Path) -> Checkout:
 
 
 def local(directory: Path) -> Checkout:
+    """The reviewer's checkout: a git repository (a bare folder cannot say which commit is reviewed)."""
     if not directory.is_dir():
         raise RepositoryError(f"--checkout {directory}: not a directory")
-    return Checkout(directory, head(directory), False)
+    commit = head(directory)
+    if commit is None:
+        raise RepositoryError(f"--checkout {directory}: not a git repository with a commit (git clone the "
+                              "request's repository, or let the review fetch it)")
+    return Checkout(directory, commit, False)
 
 
 def origin(root: Path) -> str | None:
