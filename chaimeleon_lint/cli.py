@@ -171,8 +171,13 @@ def init(kind: str, platform: str | None, directory: Path) -> None:
               help="A checkout of the request's repository (default: clone its URL into a temporary folder).")
 @click.option("--checkouts", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="With a catalogue folder: where the repositories' checkouts are (named OWNER+NAME or NAME).")
-@click.option("--format", "fmt", type=click.Choice(("markdown", "json", "sarif", "text")), default="markdown",
-              show_default=True, help="markdown: the comment to post on the request.")
+@click.option("--format", "fmt", type=click.Choice(("markdown", "json", "sarif", "text", "github")),
+              default="markdown", show_default=True, help="markdown: the comment to post on the request.")
+@_QUIET
+@_NO_COLOR
+@_KIND
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Configuration file instead of the repository's own .chaimeleon-lint.toml.")
 @_OUTPUT
 @_SELECT
 @_IGNORE
@@ -189,7 +194,8 @@ def init(kind: str, platform: str | None, directory: Path) -> None:
 @_SMOKE_TIMEOUT
 @click.option("--keep-image", is_flag=True, help="Keep the built image (it is removed by default).")
 @click.option("-v", "--verbose", is_flag=True, help="Show the full build log.")
-def review(request: str, checkout: Path | None, checkouts: Path | None, fmt: str, outputs: tuple[str, ...], select: tuple[str, ...],
+def review(request: str, checkout: Path | None, checkouts: Path | None, fmt: str, quiet: bool, no_color: bool,
+           kind: str | None, config_path: Path | None, outputs: tuple[str, ...], select: tuple[str, ...],
            ignore: tuple[str, ...], failure_threshold: str, platform: str | None, current_version: str | None,
            build: bool, force_build: bool, engine: str | None, build_args: tuple[str, ...], smoke_args: str | None,
            smoke_timeout: float, keep_image: bool, verbose: bool) -> None:
@@ -215,6 +221,7 @@ def review(request: str, checkout: Path | None, checkouts: Path | None, fmt: str
                                  force_build) if build or force_build else None
     settings = Settings(fmt=fmt, select=tuple(_names(select)), ignore=tuple(_names(ignore)),
                         threshold=failure_threshold, build=build_request, outputs=extra, platform=platform,
+                        quiet=quiet, no_color=no_color, kind=kind, config_path=config_path,
                         inherited=True)  # a review judges the image users get, a parent's start-up included
     sys.exit(run_review(ReviewSettings(request, checkout, settings, current_version, checkouts)))
 

@@ -660,3 +660,19 @@ def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
     code, output = run_review("request.md", "--checkout", "plain", cwd=tmp_path)
     assert code == 2 and "--checkout plain: not a git repository" in output
     assert (tmp_path / "request.md").read_text() == short_request()  # nothing written or lost
+
+
+def test_review_takes_the_main_command_s_output_options(tmp_path: Path) -> None:
+    lung_volume(tmp_path / "checkout")
+    shutil.copy(REQUESTS / "name-mismatch.md", tmp_path / "request.md")
+    code, output = run_review("request.md", "--checkout", "checkout", "--format", "github", cwd=tmp_path)
+    assert code == 1 and output.startswith("::error file=request.md,line=3,")
+    code, output = run_review("request.md", "--checkout", "checkout", "--format", "text", "-q", "--no-color",
+                              "--kind", "batch", cwd=tmp_path)
+    assert code == 1 and output.splitlines()[0].startswith("request.md:3: error CHL111")
+    code, output = run_review("request.md", "--checkout", "checkout", "--format", "json", "--ignore", "CHL111",
+                              cwd=tmp_path)
+    assert code == 0 and json.loads(output)["review"]["verdict"] == "accept"
+    (tmp_path / "broken.toml").write_text("ignore = 3\n")
+    code, output = run_review("request.md", "--checkout", "checkout", "--config", "broken.toml", cwd=tmp_path)
+    assert code == 2 and "broken.toml" in output  # the configuration given is the one read

@@ -109,7 +109,7 @@ def review(settings: ReviewSettings) -> int:
     except OSError as exc:
         fail(f"cannot write report: {exc.strerror or exc}: {exc.filename}")
         return EXIT_ERROR
-    sys.stdout.write(render(done, settings.lint.fmt))
+    sys.stdout.write(render(done, settings.lint.fmt, settings.lint.quiet))
     if done.unread is not None:
         sys.stdout.flush()
         fail(f"{shown}: the repository {done.request.url.value if done.request.url else ''} could not be read "
@@ -117,7 +117,7 @@ def review(settings: ReviewSettings) -> int:
     return done.exit_code
 
 
-def render(done: Review, fmt: str) -> str:
+def render(done: Review, fmt: str, quiet: bool = False) -> str:
     if fmt == "markdown":
         from chaimeleon_lint.review.comment import comment
 
@@ -127,6 +127,10 @@ def render(done: Review, fmt: str) -> str:
         from chaimeleon_lint.review.record import record
 
         return json_report.render(done.results, {"review": record(done)})
+    if fmt == "text":
+        from chaimeleon_lint.report import text
+
+        return text.render_plain(done.results, lambda path: done.sources.get(path, []), quiet)
     return rendered(done.results, fmt, lambda path: done.sources.get(path, []))
 
 
