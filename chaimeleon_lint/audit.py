@@ -47,17 +47,17 @@ def audit(settings: AuditSettings) -> int:
 
     lint = settings.lint
     assert lint.build is not None
-    engine = detect(lint.build.engine)
-    if engine is None:
-        fail(f"no container engine answers ({lint.build.engine or 'docker, podman'}); start one, or set "
-             "DOCKER_HOST / a docker context for a remote one")
-        return EXIT_ERROR
-    try:
+    try:  # the arguments first: a Dockerfile given here is the user's mistake whether an engine runs or not
         for reference in settings.references:
             _not_a_file(reference)
         chosen = profile(lint.platform) if lint.platform else None
     except UsageError as exc:
         fail(str(exc))
+        return EXIT_ERROR
+    engine = detect(lint.build.engine)
+    if engine is None:
+        fail(f"no container engine answers ({lint.build.engine or 'docker, podman'}); start one, or set "
+             "DOCKER_HOST / a docker context for a remote one")
         return EXIT_ERROR
     results: list[Result] = []
     sources: dict[str, list[str]] = {}

@@ -91,7 +91,7 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
          matrix: tuple[str, ...]) -> None:
     """Check Dockerfiles against the CHAIMELEON platform's integration rules.
 
-    PATHS are Dockerfiles, directories to search for them, or - for standard input.
+    PATHS are Dockerfiles, directories to search for them, or - for standard input (default: .).
     `chaimeleon-lint init [--kind batch|interactive] DIR` writes a new compliant application.
     `chaimeleon-lint review REQUEST [--build]` reviews a request to the Application Catalogue.
     `chaimeleon-lint image REF...` audits built images; `chaimeleon-lint prune` removes what runs
@@ -114,8 +114,7 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
         profile = _profile(platform) if platform else None
         click.echo(explain_rule(explain, profile.translate if profile else None), nl=False)
         return
-    if not paths:
-        raise click.UsageError("give at least one Dockerfile, directory, or - for standard input")
+    paths = paths or (".",)  # as linters do: the current folder's Dockerfiles
     unknown = cat.unknown(_names(select) + _names(ignore))
     if unknown:
         fail(f"unknown rule(s): {', '.join(unknown)}; see --list-rules")

@@ -117,8 +117,8 @@ def names() -> tuple[str, ...]:
 def load(name_or_path: str) -> Profile:
     """A shipped profile by name, or a user's profile file by path; checked against the schema."""
     shipped = compiled.load()["profiles"]
-    if "/" not in name_or_path and name_or_path in shipped:  # ours are checked by the tests
-        return _profile(shipped[name_or_path])
+    if "/" not in name_or_path and name_or_path.lower() in shipped:  # ours are checked by the tests
+        return _profile(shipped[name_or_path.lower()])  # a name in any case (`EUCAIM`), as rule ids are
     path = Path(name_or_path)
     if not path.is_file():
         raise ProfileError(f"unknown platform {name_or_path!r}: use one of {', '.join(names())} or a profile file")

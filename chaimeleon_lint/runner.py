@@ -250,16 +250,19 @@ class Collected(NamedTuple):
     worst: int  # EXIT_FINDINGS when a finding is at or above its file's threshold
     diffs: list[str]
     rows: tuple = ()  # type: ignore[type-arg]  # builds.Row of each image built: the summary table
+    unbuilt: str | None = None  # why --build built nothing (no engine): said after the static report
 
     def joined(self, other: "Collected") -> "Collected":
         """Two variants' collections as one run."""
         return Collected(self.results + other.results, {**self.sources, **other.sources}, max(self.status, other.status),
                          self.internal or other.internal, max(self.worst, other.worst), self.diffs + other.diffs,
-                         self.rows + other.rows)
+                         self.rows + other.rows, self.unbuilt or other.unbuilt)
 
     @property
     def exit_code(self) -> int:
-        return EXIT_INTERNAL if self.internal else self.status if self.status == EXIT_ERROR else self.worst
+        if self.internal:
+            return EXIT_INTERNAL
+        return EXIT_ERROR if self.status == EXIT_ERROR or self.unbuilt is not None else self.worst
 
 
 class Abort(Exception):
@@ -307,6 +310,9 @@ def run(paths: Sequence[str], settings: Settings) -> int:
 
         sys.stdout.flush()
         print(summary(list(done.rows)), file=sys.stderr, end="", flush=True)
+    if done.unbuilt is not None:
+        sys.stdout.flush()
+        fail(f"nothing was built: {done.unbuilt}")
     return done.exit_code
 
 
@@ -423,14 +429,15 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
         done[n] = (result, source)
         sources[job.shown] = source.lines
     results = {n: result for n, (result, _) in done.items()}
+    unbuilt = None
     if request is not None:
         from chaimeleon_lint.builds import NoEngine, build_all
 
         try:
             results, rows = build_all(jobs, done, chains, request, cat,
                                       changed if settings.since is not None else None, settings.variant)
-        except NoEngine as exc:
-            raise Abort(str(exc)) from None
+        except NoEngine as exc:  # the static report still stands: it is printed, then why nothing was built
+            unbuilt = str(exc)
     results = {n: result for n, result in results.items() if not jobs[n].hidden}
     if settings.variant:
         results = {n: result._replace(variant=settings.variant) for n, result in results.items()}
@@ -438,7 +445,7 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
         if any(f.severity >= threshold(settings.threshold, jobs[n].cfg.failure_threshold) for f in result.findings):
             worst = EXIT_FINDINGS
     ordered = [results[n] for n in sorted(results)]
-    return Collected(ordered, sources, status, internal, worst, diffs, tuple(rows))
+    return Collected(ordered, sources, status, internal, worst, diffs, tuple(rows), unbuilt)
 
 
 def _relatives(jobs: list[Job]) -> list[Path]:

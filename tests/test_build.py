@@ -173,11 +173,13 @@ def test_cli_builds_the_compliant_example_and_leaves_nothing_behind(example: str
     assert images == []
 
 
-def test_cli_build_without_engine_is_a_clear_error(tmp_path: Path) -> None:
-    (tmp_path / "Dockerfile").write_text((ROOT / "examples" / "batch-app" / "Dockerfile").read_text())
-    proc = subprocess.run([sys.executable, "-m", "chaimeleon_lint", "--force-build", "--engine", "podman", str(tmp_path)],
+def test_cli_build_without_engine_prints_the_static_report_then_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text((ROOT / "examples" / "noncompliant" / "Dockerfile").read_text())
+    proc = subprocess.run([sys.executable, "-m", "chaimeleon_lint", "--force-build", "--engine", "podman",
+                           "--format", "json", str(tmp_path)],
                           capture_output=True, text=True, timeout=120, env={"PATH": "/nonexistent"})
-    assert proc.returncode == 2 and "no container engine answers" in proc.stderr
+    assert proc.returncode == 2 and "nothing was built: --build: no container engine answers" in proc.stderr
+    assert "CHL103" in {f["rule"] for f in json.loads(proc.stdout)["findings"]}  # the static findings all the same
 
 
 def test_build_findings_honour_the_dockerfiles_pragmas(tmp_path: Path) -> None:

@@ -274,3 +274,22 @@ def test_the_fast_path_does_not_load_click() -> None:
     assert imported & heavy == set()
     assert entry.plain(["Dockerfile", "-"]) and not entry.plain(["review", "x"]) and not entry.plain(["-q", "x"])
     assert not entry.plain([])
+
+
+def test_no_argument_lints_the_current_folder() -> None:
+    here = run("--format", "json", cwd=ROOT / "examples" / "noncompliant")
+    named = run("--format", "json", ".", cwd=ROOT / "examples" / "noncompliant")
+    assert here.returncode == named.returncode == 1
+    assert json.loads(here.stdout)["findings"] == json.loads(named.stdout)["findings"]
+
+
+def test_platform_names_are_case_insensitive() -> None:
+    proc = run("--platform", "EUCAIM", "--format", "json", ".", cwd=ROOT / "examples" / "eucaim-batch-app")
+    assert proc.returncode in (0, 1), proc.stderr
+    assert json.loads(proc.stdout)["platform"]["name"] == "eucaim"
+
+
+def test_github_format_anchors_whole_image_findings_at_the_final_from() -> None:
+    proc = run("--format", "github", ".", cwd=ROOT / "examples" / "noncompliant")
+    version = next(line for line in proc.stdout.splitlines() if "CHL103" in line)
+    assert version.startswith("::error file=Dockerfile,line=1,endLine=1,")

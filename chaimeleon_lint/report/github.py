@@ -27,8 +27,11 @@ def render(results: Sequence[Result]) -> str:
             out.append(f"::notice file={escape_property(result.path)},title=chaimeleon-lint::{escape_data(note)}")
         for f in result.findings:
             props = [f"file={escape_property(f.path)}"]
-            if f.line:
-                props += [f"line={f.line}", f"endLine={f.end_line or f.line}"]
+            # a whole-image finding (no version label) at the final FROM, as SARIF anchors it: an
+            # annotation without a line shows on no line of the pull request's diff
+            line = f.line or (result.anchor if f.path == result.path else None)
+            if line:
+                props += [f"line={line}", f"endLine={f.end_line or line}"]
             props.append(f"title={escape_property(f'{f.rule} {f.slug}')}")
             out.append(f"::{_COMMAND[f.severity]} {','.join(props)}::{escape_data(f'{f.message}. Fix: {f.fix}')}")
     return "\n".join(out) + ("\n" if out else "")
