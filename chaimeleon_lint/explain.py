@@ -34,7 +34,10 @@ def explain_rule(rule: str, words: Callable[[str], str] | None = None) -> str:
         parts.append("  " + example.dockerfile.strip().replace("\n", "\n  "))
     if spec.limits:
         parts += ["", "Limits:", spec.limits]
-    parts += ["", f"Suppress: # chaimeleon-lint: ignore={spec.id}  (line before the instruction)"]
+    parts += ["", f"Suppress: # chaimeleon-lint: ignore={spec.id}  (on the line before the instruction, or before the "
+                  f"line of a start-up script)",
+              f"          # chaimeleon-lint: file-ignore={spec.id}  (anywhere: the whole file, and findings about "
+              "the whole image)"]
     return "\n".join(parts) + "\n"
 
 

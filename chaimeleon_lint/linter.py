@@ -107,12 +107,17 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
         if catalogue.resolve(name) is None:
             findings.append(_finding(SYNTAX_RULE, Hit(Span.at(line), {"problem": f"unknown rule {name!r} in a pragma"}),
                                      catalogue, source.path))
+    for line, text in pragmas.malformed:
+        problem = (f"malformed pragma {text!r}: write `# chaimeleon-lint: ignore=CHL501` (before an instruction) "
+                   "or `file-ignore=CHL501` (the whole file); a reason may follow after another `#`")
+        findings.append(_finding(SYNTAX_RULE, Hit(Span.at(line), {"problem": problem}), catalogue, source.path))
     fixes = _Fixes(image, dockerfile)
     if not dockerfile.instructions:  # nothing to simulate: report only why (CHL901), not every missing thing
         checks = {rule: check for rule, check in checks.items() if rule == SYNTAX_RULE}
     wanted = _wanted(options, catalogue)
     # Linting judges files: what a sibling parent's start-up files do is that parent's finding.
     parents = {s.context_path: s.inherited for s in image.startup.scripts if s.inherited is not None}
+    scripts = _ScriptPragmas(shown, catalogue)
     for rule, check in checks.items():
         if not wanted(rule) or rule in suppressed.file:
             continue
@@ -123,6 +128,8 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
                 if not options.inherited:
                     continue
                 hit = hit._replace(params={**hit.params, "inherited": parents[hit.path]})
+            if hit.path is not None and hit.span is not None and rule in scripts.ignored(hit.path, hit.span.line):
+                continue
             edits = fixes.edits(rule, hit) if hit.path is None and options.edits else ()
             finding = _finding(rule, hit, catalogue, shown(hit.path), options, tuple((shown(p), n) for p, n in hit.via),
                                edits, image.platform)
@@ -133,6 +140,28 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
                   tuple(sorted(findings, key=Finding.sort_key)), notes, image.kind, suppressed=suppressed,
                   anchor=image.final.from_line if image.stages else None, platform=image.platform,
                   detected_from=image.detected_from)
+
+
+class _ScriptPragmas:
+    """`# chaimeleon-lint: ignore=...` in the start-up files findings point into, read only when a
+    finding does."""
+
+    def __init__(self, shown: Callable[[str | None], str], catalogue: Catalogue) -> None:
+        self.shown, self.catalogue = shown, catalogue
+        self.lines: dict[str, list[str]] = {}
+
+    def ignored(self, path: str, line: int) -> frozenset[str]:
+        from chaimeleon_lint.files import read_regular
+        from chaimeleon_lint.source.pragmas import ignored_above
+
+        if path not in self.lines:
+            try:
+                text = read_regular(self.shown(path), 1024 * 1024).decode("utf-8", errors="replace")
+            except OSError:
+                text = ""
+            self.lines[path] = text.splitlines()
+        names = ignored_above(self.lines[path], line)
+        return frozenset(r for r in map(self.catalogue.resolve, names) if r) if names else frozenset()
 
 
 class _Fixes:

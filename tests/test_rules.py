@@ -397,3 +397,23 @@ def test_the_dockerfiles_of_one_repository_read_the_folders_above_them_once(tmp_
         (tmp_path / "images" / name).mkdir(parents=True)
         assert context_module.Context(tmp_path / "images" / name, above=above).license() == "MIT"
     assert read == ["a", "images", tmp_path.name, "b"]
+
+
+PRAGMA_CASES = [  # (Dockerfile, context files) → rule → lines, for the pragmas' forms
+    ("FROM ubuntu:22.04\n# chaimeleon-lint: ignore=CHL501  # wheels cached by CI\nRUN pip install x\n", {}, "CHL501", []),
+    ("FROM ubuntu:22.04\n# chaimeleon-lint: ignore CHL501\nRUN pip install x\n", {}, "CHL901", [2]),  # malformed
+    ("FROM ubuntu:22.04\n# chaimeleon-lint: ignore CHL501\nRUN pip install x\n", {}, "CHL501", [3]),
+    ("FROM ubuntu:22.04\n# chaimeleon-lint: file-ignore=label-version-missing\n", {}, "CHL103", []),
+    ("FROM ubuntu:22.04\nCOPY run.sh /opt/run.sh\nENTRYPOINT [\"/opt/run.sh\"]\n",
+     {"run.sh": "#!/bin/sh\n# chaimeleon-lint: ignore=CHL402  # the platform's mirror answers here\ncurl -sO https://x.org/m\n"
+                "wget https://x.org/n\n"}, "CHL402", [4]),
+    ("FROM ubuntu:22.04\nCOPY main.py /opt/main.py\nCMD [\"python3\", \"/opt/main.py\"]\n",
+     {"main.py": "# chaimeleon-lint: file-ignore=runtime-download-in-script\nimport requests\nrequests.get('https://x.org')\n"},
+     "CHL402", []),
+]
+
+
+@pytest.mark.parametrize(("dockerfile", "files", "rule", "lines"), PRAGMA_CASES,
+                         ids=[f"pragma{n}" for n in range(len(PRAGMA_CASES))])
+def test_pragmas(dockerfile: str, files: dict[str, str], rule: str, lines: list[int], run_lint) -> None:
+    assert run_lint(dockerfile, files).get(rule, []) == lines

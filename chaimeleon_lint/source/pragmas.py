@@ -1,11 +1,14 @@
-"""`# chaimeleon-lint: ignore=...` before an instruction, `file-ignore=...` anywhere."""
+"""`# chaimeleon-lint: ignore=...` before an instruction (or before a line of a start-up script),
+`file-ignore=...` anywhere; a reason may follow after another `#`."""
 
 import re
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from chaimeleon_lint.source.dockerfile import Dockerfile
 
-_PRAGMA = re.compile(r"^chaimeleon-lint:\s*(ignore|file-ignore)\s*=\s*([\w\s,-]+?)\s*$", re.I)
+_PRAGMA = re.compile(r"^chaimeleon-lint:\s*(ignore|file-ignore)\s*=\s*([\w\s,-]+?)\s*(?:#.*)?$", re.I)
+_MENTION = re.compile(r"^chaimeleon-lint\s*:", re.I)  # a pragma meant, however written
 
 
 class Suppressions(NamedTuple):
@@ -14,15 +17,19 @@ class Suppressions(NamedTuple):
     file: frozenset[str]
     spans: tuple[tuple[int, int, frozenset[str]], ...]  # (line, end_line, names) of an instruction
     mentioned: tuple[tuple[int, str], ...]  # (line, name) of every name in a pragma
+    malformed: tuple[tuple[int, str], ...] = ()  # (line, text) of a comment that looks like a pragma and is none
 
 
 def parse_pragmas(dockerfile: Dockerfile) -> Suppressions:
     by_line: dict[int, tuple[str, list[str]]] = {}
+    malformed: list[tuple[int, str]] = []
     for comment in dockerfile.comments:
         m = _PRAGMA.match(comment.text)
         if m:
             names = [n.strip() for n in m[2].split(",") if n.strip()]
             by_line[comment.line] = (m[1].lower(), names)
+        elif _MENTION.match(comment.text):
+            malformed.append((comment.line, comment.text.strip()))
     comment_lines = {c.line for c in dockerfile.comments}
     file_names = {n for kind, names in by_line.values() if kind == "file-ignore" for n in names}
     spans = []
@@ -37,4 +44,21 @@ def parse_pragmas(dockerfile: Dockerfile) -> Suppressions:
         if names:
             spans.append((ins.line, ins.end_line, frozenset(names)))
     mentioned = tuple((line, n) for line, (_, names) in sorted(by_line.items()) for n in names)
-    return Suppressions(frozenset(file_names), tuple(spans), mentioned)
+    return Suppressions(frozenset(file_names), tuple(spans), mentioned, tuple(malformed))
+
+
+def ignored_above(lines: Sequence[str], line: int) -> frozenset[str]:
+    """The names an `ignore=` pragma in the comment block right above a line of a start-up script
+    (shell or Python: `#` comments) switches off there; `file-ignore=` anywhere in it, for the file."""
+    names: set[str] = set()
+    n = line - 2  # the line above, 0-based
+    while 0 <= n < len(lines) and lines[n].lstrip().startswith("#"):
+        m = _PRAGMA.match(lines[n].lstrip()[1:].strip())
+        if m and m[1].lower() == "ignore":
+            names.update(x.strip() for x in m[2].split(",") if x.strip())
+        n -= 1
+    for text in lines:
+        stripped = text.lstrip()
+        if stripped.startswith("#") and (m := _PRAGMA.match(stripped[1:].strip())) and m[1].lower() == "file-ignore":
+            names.update(x.strip() for x in m[2].split(",") if x.strip())
+    return frozenset(names)
