@@ -18,6 +18,8 @@ from chaimeleon_lint.source.pragmas import parse_pragmas
 from chaimeleon_lint.source.text import Source
 
 SYNTAX_RULE = "CHL901"
+NO_CONTEXT = ("no build context (standard input): COPY/ADD sources, start-up scripts and licence files were not "
+              "checked; lint the file in its folder for those")
 
 
 class Options(NamedTuple):
@@ -135,7 +137,7 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
                                edits, image.platform)
             if finding is not None:
                 findings.append(finding)
-    notes = source.notes + (context.problems if context else ())
+    notes = source.notes + (context.problems if context else (NO_CONTEXT,))
     return Result(source.path, display_path(context_dir) if context_dir else None,
                   tuple(sorted(findings, key=Finding.sort_key)), notes, image.kind, suppressed=suppressed,
                   anchor=image.final.from_line if image.stages else None, platform=image.platform,

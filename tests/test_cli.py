@@ -101,6 +101,8 @@ def test_each_folder_above_the_dockerfiles_is_looked_at_once(tmp_path: Path, mon
 def test_stdin_and_explain() -> None:
     proc = run("--format", "json", "-", stdin=b"FROM ubuntu\n")
     assert [1] == [f["line"] for f in json.loads(proc.stdout)["findings"] if f["rule"] == "CHL701"]
+    text = run("--no-color", "-", stdin=b"FROM ubuntu\nCOPY app.py /opt/\n").stdout
+    assert "-: note: no build context (standard input): COPY/ADD sources, start-up scripts" in text
     explained = run("--explain", "final-user-not-platform-user").stdout
     assert "CHL203" in explained and "USER chaimeleon:chaimeleon" in explained
 
