@@ -11,6 +11,7 @@ from chaimeleon_lint.findings import Severity
 class Variant(NamedTuple):
     severity: Severity
     message: str
+    fix_found: str | None = None  # the fix of one finding, over the check's params
 
 
 class Example(NamedTuple):
@@ -38,13 +39,26 @@ class RuleSpec(NamedTuple):
     phase: str  # "static": a check over the model; "build": on the built image; "history": --since; "request": review
     variants: dict[str, Variant]
     examples: tuple[Example, ...]
+    fix_found: str | None = None  # the fix of one finding, over the check's params; `fix` where one is missing
 
     def render(self, variant: str | None, params: Mapping[str, object],
                words: Callable[[str], str] | None = None) -> tuple[Severity, str]:
         """Severity and message for one hit; a variant overrides both. `words` puts the template (not
         the values found in the Dockerfile) in the platform's words."""
-        severity, template = (self.severity, self.message) if variant is None else self.variants[variant]
+        severity, template = (self.severity, self.message) if variant is None else self.variants[variant][:2]
         return severity, (words(template) if words else template).format(**params)
+
+    def fix_for(self, variant: str | None, params: Mapping[str, object],
+                words: Callable[[str], str] | None = None) -> str:
+        """The fix of one finding: the variant's (or the rule's) own, with the values the check found
+        (the user's name, entrypoint, ARG), when the check gave them all; else the general fix."""
+        template = self.variants[variant].fix_found if variant is not None else self.fix_found
+        if template is not None:
+            try:
+                return (words(template) if words else template).format(**params)
+            except (KeyError, IndexError):  # a value the check did not give: the general text says it
+                pass
+        return words(self.fix) if words else self.fix
 
 
 class Records(Mapping[str, RuleSpec]):
@@ -123,10 +137,11 @@ def _spec(raw: dict) -> RuleSpec:
         limits=raw.get("limits", ""),
         phase=raw.get("phase", "static"),
         variants={
-            name: Variant(Severity.parse(v["severity"]), v["message"])
+            name: Variant(Severity.parse(v["severity"]), v["message"], v.get("fix-found"))
             for name, v in raw.get("variants", {}).items()
         },
         examples=tuple(_example(e) for e in raw.get("example", [])),
+        fix_found=raw.get("fix-found"),
     )
 
 

@@ -207,7 +207,7 @@ def _finding(rule: str, hit: Hit, catalogue: Catalogue, path: str, options: Opti
     if severity is Severity.OFF:
         return None
     return Finding(rule, spec.slug, severity, path, hit.span.line if hit.span else None,
-                   hit.span.end_line if hit.span else None, message, words(spec.fix) if words else spec.fix,
+                   hit.span.end_line if hit.span else None, message, spec.fix_for(hit.variant, hit.params, words),
                    via, edits)
 
 

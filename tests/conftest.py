@@ -16,6 +16,15 @@ from chaimeleon_lint.source.text import decode
 def lint(tmp: Path, dockerfile: str, files: dict[str, str] | None = None, kind: str | None = None,
          executable: tuple[str, ...] = ()) -> dict[str, list[int | None]]:
     """Rule id → sorted lines of its findings, for a Dockerfile and context files in `tmp`."""
+    found: dict[str, list[int | None]] = {}
+    for f in lint_findings(tmp, dockerfile, files, kind, executable):
+        found.setdefault(f.rule, []).append(f.line)
+    return {rule: sorted(lines, key=lambda n: n or 0) for rule, lines in found.items()}
+
+
+def lint_findings(tmp: Path, dockerfile: str, files: dict[str, str] | None = None, kind: str | None = None,
+                  executable: tuple[str, ...] = ()) -> tuple:  # type: ignore[type-arg]
+    """The findings of a Dockerfile and context files in `tmp`."""
     tmp.mkdir(parents=True, exist_ok=True)
     for name, content in (files or {}).items():
         target = tmp / name
@@ -24,12 +33,8 @@ def lint(tmp: Path, dockerfile: str, files: dict[str, str] | None = None, kind: 
         target.chmod(0o755 if name in executable else 0o644)
     path = tmp / "Dockerfile"
     path.write_text(dockerfile)
-    result = lint_source(decode(path.read_bytes(), "Dockerfile"), tmp, Options(kind=kind), catalogue.load(),
-                         collect(), path)
-    found: dict[str, list[int | None]] = {}
-    for f in result.findings:
-        found.setdefault(f.rule, []).append(f.line)
-    return {rule: sorted(lines, key=lambda n: n or 0) for rule, lines in found.items()}
+    return lint_source(decode(path.read_bytes(), "Dockerfile"), tmp, Options(kind=kind), catalogue.load(),
+                       collect(), path).findings
 
 
 @pytest.fixture

@@ -93,3 +93,42 @@ def test_an_edited_source_is_read_instead_of_the_stale_compiled_form(tmp_path: P
     assert compiled.read(compiled.sources(), compiled.COMPILED)["rules"]["CHL101"]["title"] != "Edited"
     (tmp_path / "damaged.json").write_text("{")
     assert compiled.read(compiled.sources(), str(tmp_path / "damaged.json")) == compiled.build()
+
+
+# The general fixes' own example values: a finding's fix may show them only where the file has them.
+EXAMPLE_VALUES = ("My_Tool", "/home/chaimeleon/main.py", "ENTRYPOINT [\"python\"")
+
+
+@pytest.mark.parametrize(("rule_id", "n", "example"), EXAMPLES,
+                         ids=[f"{r}-{e.verdict}{n}" for r, n, e in EXAMPLES])
+def test_a_finding_s_fix_names_the_user_s_own_thing(tmp_path, rule_id: str, n: int,
+                                                     example: catalogue.Example) -> None:
+    """Every bad example's findings: no template left unfilled, no other example's value, and a rule
+    with a fix of its own for the finding uses it where the check found the values."""
+    if example.verdict != "bad":
+        return
+    from conftest import lint_findings
+
+    for finding in lint_findings(tmp_path, example.dockerfile.lstrip("\n"), dict(example.files), example.kind):
+        assert re.search(r"(?<!\$)\{[a-z_]+\}", finding.fix) is None, (finding.rule, finding.fix)  # unfilled
+        for value in EXAMPLE_VALUES:
+            assert value not in finding.fix or value in example.dockerfile, (finding.rule, finding.fix)
+
+
+@pytest.mark.parametrize(("dockerfile", "rule", "fix"), [
+    ('FROM ubuntu:22.04\nLABEL name="Lung Segmentation"\n', "CHL102", 'Rename it `lung-segmentation`'),
+    ('ARG AI_TOOL=torch\nFROM ubuntu:22.04\nLABEL name="desk-${AI_TOOL}-top"\n', "CHL102",
+     "Add `ARG AI_TOOL` after the stage's FROM (line 2)"),
+    ('ARG V=1\nFROM ubuntu:22.04\nLABEL name="x" version="$V"\n', "CHL103", "Add `ARG V` after the stage's FROM (line 2)"),
+    ("FROM ubuntu:22.04\nENTRYPOINT /opt/app/run.sh --fast\n", "CHL602", '`ENTRYPOINT ["/opt/app/run.sh", "--fast"]`'),
+    ('FROM ubuntu:22.04\nCOPY seg.py /opt/seg.py\nCMD ["python3", "/opt/seg.py"]\n', "CHL601",
+     '`ENTRYPOINT ["python3", "/opt/seg.py"]`'),
+    ('FROM ubuntu:22.04\nRUN useradd -u 1000 c && echo "c:c" | chpasswd\n', "CHL205", "Remove the `chpasswd`/`passwd` step for 'c'"),
+    ("", "CHL901", "Write the Dockerfile"),
+], ids=["name-slug", "name-empty-part", "version-arg", "entrypoint-json", "entrypoint-from-cmd", "password-not-needed",
+        "empty-file"])
+def test_fix_texts_name_the_file_s_own_things(tmp_path, dockerfile: str, rule: str, fix: str) -> None:
+    from conftest import lint_findings
+
+    fixes = [f.fix for f in lint_findings(tmp_path, dockerfile) if f.rule == rule]
+    assert fixes and fix in fixes[0], fixes

@@ -22,17 +22,43 @@ def _required(image: Image, key: str) -> Iterator[Hit]:
     if label is None:
         yield Hit(None)
     elif label.value.known and not label.value.text.strip():
-        uses = first_uses(tuple(u for u in image.final.out_of_scope if u.line == label.line))
-        if uses:
-            names = " and ".join(u.name for u in uses)
-            lines = ", ".join(str(u.arg_line) for u in uses)
-            declared = (f"{names} is declared only before the first FROM (line {lines})" if len(uses) == 1
-                        else f"{names} are declared only before the first FROM (lines {lines})")
-            yield Hit(Span.at(label.line), {"declared": declared,
-                                            "fix_args": "; ".join(f"ARG {u.name}" for u in uses)},
-                      variant="out-of-scope")
-        else:
-            yield Hit(Span.at(label.line), variant="empty")
+        scope = _out_of_scope(image, label.line)
+        yield Hit(Span.at(label.line), scope, variant="out-of-scope") if scope else \
+            Hit(Span.at(label.line), variant="empty")
+
+
+def _out_of_scope(image: Image, line: int) -> dict[str, str]:
+    """What the global ARGs a label's line uses out of scope are, and the `ARG` lines that fix it;
+    empty when it uses none."""
+    uses = first_uses(tuple(u for u in image.final.out_of_scope if u.line == line))
+    if not uses:
+        return {}
+    names = " and ".join(u.name for u in uses)
+    lines = ", ".join(str(u.arg_line) for u in uses)
+    declared = (f"{names} is declared only before the first FROM (line {lines})" if len(uses) == 1
+                else f"{names} are declared only before the first FROM (lines {lines})")
+    return {"declared": declared, "fix_args": "; ".join(f"ARG {u.name}" for u in uses),
+            "from_line": str(image.final.from_line)}
+
+
+def _name_problem(name: str) -> str:
+    """What keeps a name from being lowercase words joined by single hyphens, in the user's terms."""
+    said = []
+    if any(c.isupper() for c in name):
+        said.append("capital letters")
+    others = sorted({c for c in name.lower() if not (c.isascii() and (c.isalnum() or c == "-"))})
+    if others:
+        said.append("`" + "`, `".join(others) + "`")
+    if "--" in name:
+        said.append("an empty part (`--`)")
+    if name.startswith("-") or name.endswith("-"):
+        said.append("a hyphen at an end")
+    return " and ".join(said) or "no letters"
+
+
+def slugified(name: str) -> str:
+    """`Lung Segmentation_v2` → `lung-segmentation-v2`: what the name becomes in the catalogue's form."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "my-tool"
 
 
 def _malformed(image: Image, key: str, shape: re.Pattern[str]) -> Iterator[Hit]:
@@ -42,14 +68,25 @@ def _malformed(image: Image, key: str, shape: re.Pattern[str]) -> Iterator[Hit]:
     if label is None or (label.value.known and not label.value.text.strip()):
         return  # missing or empty: CHL101/CHL103
     judged = label.value.text if label.value.known else label.pattern.replace(UNKNOWN_PART, _STAND_IN)
-    if not shape.match(judged):
-        yield Hit(Span.at(label.line), {key: label.pattern.replace(UNKNOWN_PART, "…")},
-                  variant=None if label.value.known else "partly-unknown")
+    if shape.match(judged):
+        return
+    params = {key: label.pattern.replace(UNKNOWN_PART, "…")}
+    if key == "name":
+        scope = _out_of_scope(image, label.line)
+        if scope and "--" in judged:  # the empty part is an ARG out of scope: declaring it is the fix
+            yield Hit(Span.at(label.line), {**params, **scope}, variant="out-of-scope")
+            return
+        params |= {"problem": _name_problem(judged), "slug": slugified(judged)}
+    yield Hit(Span.at(label.line), params, variant=None if label.value.known else "partly-unknown")
 
 
 @check("CHL101")
 def label_name_missing(image: Image) -> Iterator[Hit]:
-    yield from _required(image, "name")
+    for hit in _required(image, "name"):
+        context = image.final.context
+        if hit.variant is None and context is not None:  # suggest the application's folder, in the catalogue's form
+            hit = hit._replace(params={"suggested": slugified(context.root.resolve().name)})
+        yield hit
 
 
 @check("CHL102")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from chaimeleon_lint.checks import check
@@ -15,15 +16,37 @@ _COMPONENTS = (("supervisor", "supervisor"), ("vnc", "a VNC server"), ("ssh", "a
 
 @check("CHL601")
 def batch_entrypoint_missing(image: Image) -> Iterator[Hit]:
-    if image.kind == "batch" and image.final.entrypoint is None:
-        yield Hit(None)
+    stage = image.final
+    if image.kind == "batch" and stage.entrypoint is None:
+        suggested = _entrypoint_for(image)
+        yield Hit(None, {"suggested": json.dumps(suggested, ensure_ascii=False)} if suggested else {})
+
+
+def _entrypoint_for(image: Image) -> list[str] | None:
+    """The user's own program as an exec-form ENTRYPOINT: the CMD's, else the one script the
+    Dockerfile copies (a Python file run by python3); None when there is no telling."""
+    stage = image.final
+    if stage.cmd is not None and stage.cmd.exec_form:
+        return list(stage.cmd.exec_form)
+    scripts = sorted(p for p, n in stage.nodes.items() if n.copied and n.origin and not n.is_dir
+                     and p.endswith((".py", ".sh")) and n.line is not None)
+    if len(scripts) != 1:
+        return None
+    return ["python3", scripts[0]] if scripts[0].endswith(".py") else [scripts[0]]
 
 
 @check("CHL602")
 def entrypoint_shell_form(image: Image) -> Iterator[Hit]:
     entry = image.final.entrypoint
     if entry is not None and entry.exec_form is None:
-        yield Hit(Span(entry.line, entry.end_line), {"text": entry.text.strip()})
+        params = {"text": entry.text.strip()}
+        command = entry.commands[0] if len(entry.commands) == 1 else None
+        if command is not None and not (command.assigns or command.redirects or command.conditions) \
+                and all(w.known for w in command.argv):  # one plain command: its own JSON form is the fix
+            argv = [w.text for w in command.argv]
+            params["json"] = json.dumps(argv[1:] if argv[:1] == ["exec"] and len(argv) > 1 else argv,
+                                        ensure_ascii=False)
+        yield Hit(Span(entry.line, entry.end_line), params)
 
 
 @check("CHL603")

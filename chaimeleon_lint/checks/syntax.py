@@ -9,10 +9,18 @@ from chaimeleon_lint.findings import Hit, Span
 from chaimeleon_lint.model.image import Image, OutOfScope
 
 
+# Problems whose fix is not "correct this line": the file as a whole lacks its start.
+_WHOLE_FILE = {"no instruction at all": "Write the Dockerfile, starting from the guide's template: `FROM <base image>`, "
+                                        "the labels, the platform user, the mount directories, the ENTRYPOINT "
+                                        "(`chaimeleon-lint init` writes one).",
+               "no FROM instruction": "Start the Dockerfile with `FROM <base image>` (only `ARG` may come before it)."}
+
+
 @check("CHL901")
 def dockerfile_syntax(image: Image) -> Iterator[Hit]:
     for line, message in image.problems:
-        yield Hit(Span.at(line), {"problem": message})
+        remedy = next((fix for start, fix in _WHOLE_FILE.items() if message.startswith(start)), None)
+        yield Hit(Span.at(line), {"problem": message, **({"remedy": remedy} if remedy else {})})
 
 
 @check("CHL902")
