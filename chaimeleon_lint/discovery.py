@@ -23,3 +23,47 @@ def discover(path: Path) -> Iterator[Path]:
         for name in sorted(files):
             if is_dockerfile(name) and os.path.isfile(os.path.join(root, name)):  # a FIFO would block
                 yield Path(root) / name
+
+
+def looks_like_dockerfile(path: Path) -> bool:
+    """A file named as a Dockerfile, or whose first instruction is FROM (or ARG, which may come
+    before it): a Dockerfile of any name (`-f build.df`) is still linted as one."""
+    if is_dockerfile(path.name) or path.name in ("Containerfile", "containerfile"):
+        return True
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096).decode("utf-8", errors="replace")
+    except OSError:
+        return True  # the read step says why it cannot be linted
+    for line in head.splitlines():
+        word = line.strip().split(maxsplit=1)[0].upper() if line.strip() else ""
+        if word and not word.startswith("#"):
+            return word in ("FROM", "ARG")
+    return False
+
+
+def contexts_holding(path: Path, stop: Path | None) -> list[Path]:
+    """The Dockerfiles whose build context (their folder) holds a file, nearest first: those in the
+    file's folder and every folder above it up to `stop` (the repository's root), where
+    `.dockerignore` does not leave the file out."""
+    from chaimeleon_lint.model.context import Context
+
+    found: list[Path] = []
+    folder = path.resolve().parent
+    target = path.resolve()
+    limit = stop.resolve() if stop is not None else None
+    while True:
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            names = []
+        for name in names:
+            candidate = folder / name
+            if is_dockerfile(name) and candidate.is_file():
+                rel = target.relative_to(folder).as_posix()
+                if not Context.open(folder, candidate).ignored(rel):
+                    found.append(candidate)
+        if limit is None or folder == limit or folder.parent == folder:
+            break
+        folder = folder.parent
+    return found

@@ -38,10 +38,10 @@ def _text(path: Path) -> str | None:
         return None
 
 
-def needed(texts: Iterable[str], root: Path, known: set[Path]) -> list[Path]:
+def needed(texts: Iterable[str], root: Path, known: set[str]) -> list[Path]:
     """The repository's Dockerfiles that the given texts are built FROM, directly or through
     another of them, other than those `known` (already in the run); in discovery order."""
-    others = [p for p in discover(root) if p.resolve() not in known]
+    others = [p for p in discover(root) if os.path.realpath(p) not in known]
     if not others:
         return []
     wanted = {repository_name(r) for text in texts for r in references(text)}

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from chaimeleon_lint.discovery import discover
+from chaimeleon_lint.discovery import contexts_holding, discover, looks_like_dockerfile
 
 if TYPE_CHECKING:  # annotations only: these modules load lazily, when linting starts
     from chaimeleon_lint.config import Config
@@ -90,6 +90,7 @@ def _targets(paths: Sequence[str]) -> tuple[list[tuple[str, Path | None]], int]:
 
     status = EXIT_OK
     targets: list[tuple[str, Path | None]] = []
+    outside: list[str] = []  # files of no build context
     for raw in paths:
         if raw == "-":
             targets.append(("-", None))
@@ -101,9 +102,34 @@ def _targets(paths: Sequence[str]) -> tuple[list[tuple[str, Path | None]], int]:
                 fail(f"{raw}: no Dockerfile found (looked for Dockerfile, Dockerfile.*, Dockerfile-*, *.Dockerfile)")
                 status = EXIT_ERROR
             targets += [(display_path(p), p) for p in found]
+        elif path.is_file() and not looks_like_dockerfile(path):
+            held = _holding(raw, path)
+            targets += held
+            if not held:
+                outside.append(raw)
         else:
             targets.append((raw, path))
-    return targets, status
+    if not targets and outside:  # pre-commit, say, passed only files that no image is built from
+        print(f"chaimeleon-lint: {', '.join(outside[:3])}{' ...' if len(outside) > 3 else ''}: in no Dockerfile's "
+              "build context: nothing to lint", file=sys.stderr)
+    unique: dict[str, tuple[str, Path | None]] = {}  # a Dockerfile and files of its context: linted once
+    for shown, path in targets:  # realpath, which a symlink loop does not stop: reading it says why it fails
+        unique.setdefault(os.path.realpath(path) if path is not None else shown, (shown, path))
+    return list(unique.values()), status
+
+
+def _holding(raw: str, path: Path) -> list[tuple[str, Path | None]]:
+    """A file of a build context (a start-up script, say, as pre-commit passes it): the Dockerfiles
+    whose context holds it, up to the repository's root, each said on standard error."""
+    from chaimeleon_lint.linter import display_path
+    from chaimeleon_lint.relatives import repository_root
+
+    root = repository_root(path.resolve().parent, {})
+    found = contexts_holding(path, root or Path.cwd())
+    for dockerfile in found:
+        print(f"chaimeleon-lint: {raw} is in the build context of {display_path(dockerfile)}: linting that",
+              file=sys.stderr)
+    return [(display_path(p), p) for p in found]
 
 
 def read_input(shown: str, path: Path | None) -> bytes:
@@ -459,7 +485,7 @@ def _relatives(jobs: list[Job]) -> list[Path]:
         root = repository_root(each.path.parent, roots) if each.path is not None else None
         if root is not None:
             by_root.setdefault(root, []).append(each)
-    known = {each.path.resolve() for each in jobs if each.path is not None}
+    known = {os.path.realpath(each.path) for each in jobs if each.path is not None}
     found: list[Path] = []
     for root, members in by_root.items():
         found += needed([m.source.text for m in members], root, known)

@@ -38,7 +38,8 @@ def test_non_utf8_text_is_decoded_with_replacement_and_says_so(tmp_path: Path) -
     (tmp_path / "Dockerfile").write_bytes(b'FROM ubuntu:22.04\nLABEL name="caf\xe9"\n')
     proc = run("--format", "json", "Dockerfile", cwd=tmp_path)
     assert proc.returncode == 1 and proc.stderr == ""
-    assert ("CHL102", 2, "image name 'caf\ufffd' is not lowercase letters, digits and hyphens") in findings(proc)
+    assert ("CHL102", 2, "image name 'caf\ufffd' is not lowercase letters, digits and single hyphens: it has `\ufffd`") \
+        in findings(proc)
     text = run("--no-color", "Dockerfile", cwd=tmp_path).stdout
     assert "Dockerfile: note: not valid UTF-8 (first at line 2); decoded with replacement characters" in text
 

@@ -295,3 +295,22 @@ def test_github_format_anchors_whole_image_findings_at_the_final_from() -> None:
     proc = run("--format", "github", ".", cwd=ROOT / "examples" / "noncompliant")
     version = next(line for line in proc.stdout.splitlines() if "CHL103" in line)
     assert version.startswith("::error file=Dockerfile,line=1,endLine=1,")
+
+
+def test_a_file_of_a_build_context_lints_the_dockerfiles_it_is_built_into(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    for name in ("Dockerfile", "main.py", "run.sh", "LICENSE", ".dockerignore"):
+        source = ROOT / "examples" / "batch-app" / name
+        if source.exists():
+            (tmp_path / "app").mkdir(exist_ok=True)
+            (tmp_path / "app" / name).write_text(source.read_text())
+    (tmp_path / "app" / "notes.txt").write_text("x\n")
+    (tmp_path / "app" / ".dockerignore").write_text("notes.txt\n")
+    (tmp_path / "build.df").write_text("# a Dockerfile of another name\nFROM ubuntu:22.04\n")
+    proc = run("--format", "json", "app/main.py", "app/Dockerfile", cwd=tmp_path)
+    assert [f["path"] for f in json.loads(proc.stdout)["files"]] == ["app/Dockerfile"]  # once
+    assert "app/main.py is in the build context of app/Dockerfile: linting that" in proc.stderr
+    proc = run("--format", "json", "app/notes.txt", cwd=tmp_path)  # left out by .dockerignore
+    assert json.loads(proc.stdout)["files"] == [] and "nothing to lint" in proc.stderr and proc.returncode == 0
+    proc = run("--format", "json", "build.df", cwd=tmp_path)  # its first instruction is FROM: a Dockerfile
+    assert [f["path"] for f in json.loads(proc.stdout)["files"]] == ["build.df"]

@@ -87,3 +87,24 @@ def test_installed_hook_blocks_the_commit_of_a_bad_dockerfile(tmp_path: Path, en
     passed = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t.invalid", "commit", "-qm", "good"],
                             cwd=repo, capture_output=True, text=True, env=env, timeout=900)
     assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def test_a_change_to_a_start_up_script_lints_the_dockerfile_it_is_built_into(tmp_path: Path, env: dict[str, str]) -> None:
+    """pre-commit passes only the changed files: main.py, not the Dockerfile that runs it."""
+    app = {f"app/{name}": text for name, text in _app().items()}
+    repo = _repo(tmp_path, {**app, "docs/notes.md": "x\n"})
+    _git(repo, "commit", "-qm", "app")
+    (repo / "app" / "main.py").write_text((repo / "app" / "main.py").read_text()
+                                          + "\nimport requests\nrequests.get('https://example.org/model')\n")
+    _git(repo, "add", "-A")
+    result = subprocess.run([PRE_COMMIT, "try-repo", str(ROOT), "chaimeleon-lint"], cwd=repo,  # type: ignore[list-item]
+                            capture_output=True, text=True, env=env, timeout=900)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "error CHL402 runtime-download-in-script" in result.stdout
+    assert "app/main.py is in the build context of app/Dockerfile" in result.stdout
+    (repo / "app" / "main.py").write_text(_app()["main.py"])
+    (repo / "docs" / "notes.md").write_text("y\n")
+    _git(repo, "add", "-A")
+    result = subprocess.run([PRE_COMMIT, "try-repo", str(ROOT), "chaimeleon-lint"], cwd=repo,  # type: ignore[list-item]
+                            capture_output=True, text=True, env=env, timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr  # a file of no build context: nothing to lint
