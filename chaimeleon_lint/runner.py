@@ -437,7 +437,7 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
             from chaimeleon_lint.fix.apply import FixError, encode_like, unified_diff, write_atomically
 
             if fixing == "diff":
-                diffs.append(unified_diff(job.shown, source.text, text))
+                diffs.append(unified_diff(job.shown, source.text, text, crlf=b"\r\n" in job.data))
             elif job.path is not None:
                 try:
                     write_atomically(job.path, job.data, encode_like(job.data, text))

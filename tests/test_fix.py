@@ -240,3 +240,18 @@ def test_fix_keeps_file_mode(tmp_path: Path) -> None:
     write_atomically(path, b"old", b"new")
     assert (path.read_bytes(), path.stat().st_mode & 0o777) == (b"new", 0o640)
 
+
+
+def test_diff_of_a_crlf_file_is_a_patch_git_applies(tmp_path: Path) -> None:
+    import subprocess as sp
+
+    sp.run(["git", "init", "-q", str(tmp_path)], check=True)
+    original = b'ARG V=1\r\nFROM ubuntu:22.04\r\nLABEL name="x" version="$V"\r\n'
+    (tmp_path / "Dockerfile").write_bytes(original)
+    patch = sp.run([sys.executable, "-m", "chaimeleon_lint", "--diff", "Dockerfile"], cwd=tmp_path,
+                   capture_output=True, timeout=60).stdout
+    assert b"+ARG V\r\n" in patch and patch.startswith(b"--- a/Dockerfile\n+++ b/Dockerfile\n")
+    (tmp_path / "fix.patch").write_bytes(patch)
+    sp.run(["git", "apply", "fix.patch"], cwd=tmp_path, check=True)
+    assert (tmp_path / "Dockerfile").read_bytes() == original.replace(b"FROM ubuntu:22.04\r\n",
+                                                                     b"FROM ubuntu:22.04\r\nARG V\r\n")

@@ -48,10 +48,18 @@ def apply(text: str, edits: Iterable[Edit]) -> tuple[str, frozenset[Edit]]:
     return text, frozenset(edit for _, _, edit in chosen)
 
 
-def unified_diff(path: str, before: str, after: str) -> str:
+def unified_diff(path: str, before: str, after: str, crlf: bool = False) -> str:
+    """A patch `git apply` takes; a CRLF file's lines keep their CRLF in it (the headers are git's LF)."""
     lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                  fromfile=f"a/{path}", tofile=f"b/{path}")
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+    out = []
+    for n, line in enumerate(lines):
+        if not line.endswith("\n"):
+            line += "\n\\ No newline at end of file\n"
+        elif crlf and n >= 2 and line[:1] in " +-":  # the file's lines, not the two headers or an @@
+            line = line[:-1] + "\r\n"
+        out.append(line)
+    return "".join(out)
 
 
 def encode_like(original: bytes, text: str) -> bytes:
