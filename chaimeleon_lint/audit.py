@@ -74,7 +74,7 @@ def audit(settings: AuditSettings) -> int:
     if not results:
         return status
     try:
-        report(results, sources, lint.fmt, lint.no_color, lint.quiet, lint.outputs)
+        report(results, sources, lint.fmt, lint.color, lint.quiet, lint.outputs)
     except OSError as exc:
         fail(f"cannot write report: {exc.strerror or exc}: {exc.filename}")
         return EXIT_ERROR

@@ -22,7 +22,9 @@ _ENGINE = click.option("--engine", type=click.Choice(["docker", "podman", "podma
               help="Container engine (default: docker, then podman).")
 _SMOKE_TIMEOUT = click.option("--smoke-timeout", type=click.FloatRange(min=1), default=300, show_default=True, metavar="SECONDS",
               help="Time limit of the smoke run and of waiting for services.")
-_NO_COLOR = click.option("--no-color", is_flag=True, help="Plain text even on a terminal (also: NO_COLOR).")
+_NO_COLOR = click.option("--no-color", is_flag=True, help="Plain text even on a terminal (--color never; also: NO_COLOR).")
+_COLOR = click.option("--color", "color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+                      help="Colour the text and --diff: on a terminal (auto; FORCE_COLOR forces it, NO_COLOR stops it), always, never.")
 _QUIET = click.option("-q", "--quiet", is_flag=True, help="Only the findings, one line each.")
 _KIND = click.option("--kind", type=click.Choice(["batch", "interactive"]), help="Kind of application, if not detected.")
 _SMOKE_ARGS = click.option(
@@ -58,6 +60,7 @@ def _profile(name_or_path: str):  # type: ignore[no-untyped-def]
               help="Build context directory (default: the Dockerfile's folder).")
 @_KIND
 @_NO_COLOR
+@_COLOR
 @_QUIET
 @click.option("--list-rules", "list_rules_flag", is_flag=True, help="List the rules and exit.")
 @click.option("--explain", metavar="RULE", help="Explain a rule (id or slug) and exit.")
@@ -84,7 +87,7 @@ def _profile(name_or_path: str):  # type: ignore[no-untyped-def]
 @click.version_option(__version__, prog_name="chaimeleon-lint")
 def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
          failure_threshold: str | None, config_path: Path | None, context_dir: Path | None, kind: str | None,
-         no_color: bool, quiet: bool, list_rules_flag: bool, explain: str | None, since: str | None, fix: bool, diff: bool,
+         no_color: bool, color: str, quiet: bool, list_rules_flag: bool, explain: str | None, since: str | None, fix: bool, diff: bool,
          jobs: int, build: bool, force_build: bool,
          engine: str | None, build_args: tuple[str, ...], target: str | None, smoke_args: str | None,
          smoke_timeout: float, keep_image: bool, verbose: bool, platform: str | None,
@@ -132,7 +135,8 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
                            force_build) if build or force_build else None
     sys.exit(run(paths, Settings(
         fmt=fmt, select=tuple(_names(select)), ignore=tuple(_names(ignore)), threshold=failure_threshold,
-        config_path=config_path, context_dir=context_dir, kind=kind, no_color=no_color, quiet=quiet, build=request,
+        config_path=config_path, context_dir=context_dir, kind=kind, color="never" if no_color else color, quiet=quiet,
+        build=request,
         fixing="fix" if fix else "diff" if diff else None, outputs=tuple(extra_outputs), since=since,
         workers=jobs or os.cpu_count() or 1, platform=platform, matrix=_matrix(matrix, request is not None))))
 
@@ -174,6 +178,7 @@ def init(kind: str, platform: str | None, directory: Path) -> None:
               default="markdown", show_default=True, help="markdown: the comment to post on the request.")
 @_QUIET
 @_NO_COLOR
+@_COLOR
 @_KIND
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Configuration file instead of the repository's own .chaimeleon-lint.toml.")
@@ -194,6 +199,7 @@ def init(kind: str, platform: str | None, directory: Path) -> None:
 @click.option("--keep-image", is_flag=True, help="Keep the built image (it is removed by default).")
 @click.option("-v", "--verbose", is_flag=True, help="Show the full build log.")
 def review(request: str, checkout: Path | None, checkouts: Path | None, fmt: str, quiet: bool, no_color: bool,
+           color: str,
            kind: str | None, config_path: Path | None, outputs: tuple[str, ...], select: tuple[str, ...],
            ignore: tuple[str, ...], failure_threshold: str, platform: str | None, current_version: str | None,
            build: bool, force_build: bool, engine: str | None, build_args: tuple[str, ...], smoke_args: str | None,
@@ -220,7 +226,7 @@ def review(request: str, checkout: Path | None, checkouts: Path | None, fmt: str
                                  force_build) if build or force_build else None
     settings = Settings(fmt=fmt, select=tuple(_names(select)), ignore=tuple(_names(ignore)),
                         threshold=failure_threshold, build=build_request, outputs=extra, platform=platform,
-                        quiet=quiet, no_color=no_color, kind=kind, config_path=config_path,
+                        quiet=quiet, color="never" if no_color else color, kind=kind, config_path=config_path,
                         inherited=True)  # a review judges the image users get, a parent's start-up included
     sys.exit(run_review(ReviewSettings(request, checkout, settings, current_version, checkouts)))
 
@@ -261,11 +267,12 @@ def prune(dry_run: bool, engine: str | None) -> None:
 @_SMOKE_ARGS
 @_SMOKE_TIMEOUT
 @_NO_COLOR
+@_COLOR
 @_QUIET
 @click.option("-v", "--verbose", is_flag=True, help="Print the Dockerfile rebuilt from each image, and the runs live.")
 def image(references: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tuple[str, ...],
           ignore: tuple[str, ...], failure_threshold: str | None, kind: str | None, platform: str | None,
-          engine: str | None, smoke_args: str | None, smoke_timeout: float, no_color: bool, quiet: bool,
+          engine: str | None, smoke_args: str | None, smoke_timeout: float, no_color: bool, color: str, quiet: bool,
           verbose: bool) -> None:
     """Audit images that exist in the engine (pulled when it can): the build phase's tests, and the
     rules that an image's history and configuration can answer, for an application whose
@@ -280,7 +287,8 @@ def image(references: tuple[str, ...], fmt: str, outputs: tuple[str, ...], selec
         sys.exit(EXIT_ERROR)
     request = BuildRequest(engine, (), None, smoke_args, smoke_timeout, False, verbose, True)
     settings = Settings(fmt=fmt, select=tuple(_names(select)), ignore=tuple(_names(ignore)),
-                        threshold=failure_threshold, kind=kind, no_color=no_color, quiet=quiet, build=request,
+                        threshold=failure_threshold, kind=kind, color="never" if no_color else color, quiet=quiet,
+                        build=request,
                         outputs=tuple(_outputs(outputs)), platform=platform)
     sys.exit(audit(AuditSettings(references, settings)))
 

@@ -252,7 +252,7 @@ class Settings(NamedTuple):
     config_path: Path | None = None
     context_dir: Path | None = None
     kind: str | None = None
-    no_color: bool = False
+    color: str = "auto"  # auto (a terminal, unless NO_COLOR; FORCE_COLOR forces it), always, never
     quiet: bool = False
     build: BuildRequest | None = None
     fixing: str | None = None  # "fix", "diff" or None
@@ -322,12 +322,12 @@ def run(paths: Sequence[str], settings: Settings) -> int:
         return EXIT_ERROR
     assert done is not None
     if settings.fixing == "diff":
-        sys.stdout.write("".join(done.diffs))
+        sys.stdout.write(coloured_diff("".join(done.diffs)) if colour(settings.color) else "".join(done.diffs))
         return done.exit_code if done.exit_code != EXIT_OK else EXIT_FINDINGS if done.diffs else EXIT_OK
     if not done.results and done.exit_code in (EXIT_ERROR, EXIT_INTERNAL):
         return done.exit_code  # every input failed, each with its message: an empty report would only mislead
     try:
-        report(done.results, done.sources, settings.fmt, settings.no_color, settings.quiet, settings.outputs)
+        report(done.results, done.sources, settings.fmt, settings.color, settings.quiet, settings.outputs)
     except OSError as exc:
         fail(f"cannot write report: {exc.strerror or exc}: {exc.filename}")
         return EXIT_ERROR
@@ -565,7 +565,30 @@ def rendered(results: list, fmt: str, lines_of) -> str:  # type: ignore[no-untyp
     return text.render_plain(results, lines_of, quiet=False)
 
 
-def report(results: list, sources: dict[str, list[str]], fmt: str, no_color: bool, quiet: bool,  # type: ignore[type-arg]
+def colour(choice: str) -> bool:
+    """Whether to colour standard output: `--color always|never`, else FORCE_COLOR, NO_COLOR (any
+    non-empty value), then whether it is a terminal."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+
+
+_DIFF_COLOURS = (("+++", "\033[1m"), ("---", "\033[1m"), ("@@", "\033[36m"), ("+", "\033[32m"), ("-", "\033[31m"))
+
+
+def coloured_diff(diff: str) -> str:
+    """The patch as `git diff` colours it: additions green, removals red, hunk headers cyan."""
+    out = []
+    for line in diff.splitlines(keepends=True):
+        code = next((c for prefix, c in _DIFF_COLOURS if line.startswith(prefix)), None)
+        body = line.rstrip("\r\n")
+        out.append(f"{code}{body}\033[0m{line[len(body):]}" if code else line)
+    return "".join(out)
+
+
+def report(results: list, sources: dict[str, list[str]], fmt: str, color: str, quiet: bool,  # type: ignore[type-arg]
             outputs: Sequence[tuple[str, Path]] = ()) -> None:
     def lines_of(path: str) -> list[str]:
         if path not in sources:
@@ -582,8 +605,7 @@ def report(results: list, sources: dict[str, list[str]], fmt: str, no_color: boo
         return
     from chaimeleon_lint.report import text
 
-    colour = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
-    if colour:
-        text.render_rich(results, lines_of, quiet)
+    if colour(color):
+        text.render_rich(results, lines_of, quiet, force=color == "always" or bool(os.environ.get("FORCE_COLOR")))
     else:
         sys.stdout.write(text.render_plain(results, lines_of, quiet))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -314,3 +315,28 @@ def test_a_file_of_a_build_context_lints_the_dockerfiles_it_is_built_into(tmp_pa
     assert json.loads(proc.stdout)["files"] == [] and "nothing to lint" in proc.stderr and proc.returncode == 0
     proc = run("--format", "json", "build.df", cwd=tmp_path)  # its first instruction is FROM: a Dockerfile
     assert [f["path"] for f in json.loads(proc.stdout)["files"]] == ["build.df"]
+
+
+def _run_env(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    import os
+
+    return subprocess.run([sys.executable, "-m", "chaimeleon_lint", *args], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT / "examples" / "noncompliant",
+                          env={**{k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}, **env})
+
+
+def test_colour_through_a_pipe_is_chosen_by_option_or_environment() -> None:
+    assert "\033[" not in _run_env({}, ".").stdout  # a pipe: plain
+    assert "\033[" in _run_env({}, "--color", "always", ".").stdout
+    assert "\033[" in _run_env({"FORCE_COLOR": "1"}, ".").stdout
+    assert "\033[" not in _run_env({"FORCE_COLOR": "1"}, "--color", "never", ".").stdout
+    assert "\033[" not in _run_env({"FORCE_COLOR": "1"}, "--no-color", ".").stdout
+    assert "\033[32m+" in _run_env({}, "--color", "always", "--diff", ".").stdout  # a coloured patch
+
+
+def test_coloured_text_is_not_hard_wrapped_and_names_each_finding_s_file_and_line() -> None:
+    out = _run_env({"COLUMNS": "40"}, "--color", "always", ".").stdout
+    sentence = "This Dockerfile is intended to build a container image that will be publicly accessible"
+    assert any(sentence in line for line in out.splitlines())  # the authorization sentence copies whole
+    plain = re.sub(r"\033\[[0-9;]*m", "", out)
+    assert "  Dockerfile:2: warning CHL102" in plain and "  run.sh:2: error CHL402" in plain

@@ -52,12 +52,14 @@ def render_plain(results: Sequence[Result], lines_of: Callable[[str], Sequence[s
     return "\n".join(out) + ("\n" if out else "")
 
 
-def render_rich(results: Sequence[Result], lines_of: Callable[[str], Sequence[str]], quiet: bool) -> None:
-    """Colour output for a terminal; imported only when one is attached."""
+def render_rich(results: Sequence[Result], lines_of: Callable[[str], Sequence[str]], quiet: bool,
+                force: bool = False) -> None:
+    """Colour output for a terminal (or `--color always`); imported only then. Long lines are left to
+    the terminal to wrap (soft_wrap): a copied command or source line stays one line."""
     from rich.console import Console
     from rich.markup import escape
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True, force_terminal=True if force else None)
     for result in results:
         console.print(f"[bold underline]{escape(shown(result))}[/] [dim]platform {escape(platform_line(result))}[/]")
         for note in result.notes:
@@ -66,10 +68,9 @@ def render_rich(results: Sequence[Result], lines_of: Callable[[str], Sequence[st
             console.print("  [green]no findings[/]")
         for f in result.findings:
             style = _STYLE[f.severity.label]
-            line = str(f.line) if f.line else "-"
-            other = f" [dim]{escape(f.path)}[/]" if f.path != result.path else ""
-            console.print(f"  [dim]{line:>4}[/] [{style}]{f.severity.label:<7}[/] [bold]{f.rule}[/] "
-                          f"[dim]{f.slug}[/]{other}  {escape(f.message)}")
+            where = f"{f.path}:{f.line}:" if f.line else f"{f.path}:"  # the finding's own file: clickable
+            console.print(f"  {escape(where)} [{style}]{f.severity.label}[/] [bold]{f.rule}[/] "
+                          f"[dim]{f.slug}[/]  {escape(f.message)}")
             if quiet:
                 continue
             code = _source_line(lines_of, f.path, f.line)
