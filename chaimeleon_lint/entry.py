@@ -1,6 +1,8 @@
-"""The program's entry point. File names alone, which is how pre-commit and editors call it, are
-linted without loading the command-line parser (click costs more than a file's whole lint);
-anything else (an option, a subcommand, no argument) goes to the parser in cli.py.
+"""The program's entry point. File names alone, which is how pre-commit and editors call it, and
+file names with the few options editors and CI add (`--format json`, `-q`, `--color never`,
+`--failure-threshold`, `--platform`, `--config`), are linted without loading the command-line
+parser (click costs more than a file's whole lint); anything else (another option, a subcommand,
+no argument, a value click would refuse) goes to the parser in cli.py, which says what is wrong.
 """
 
 import gc
@@ -15,25 +17,71 @@ def plain(args: list[str]) -> bool:
     return bool(args) and args[0] not in SUBCOMMANDS and all(a == "-" or not a.startswith("-") for a in args)
 
 
+# The options of the fast path: option → (Settings field, the values it takes, or None for any;
+# a flag maps to its value). cli.py defines them all; a test keeps the two in step.
+_VALUED = {"--format": ("fmt", ("text", "json", "sarif", "github", "markdown")),
+           "--color": ("color", ("auto", "always", "never")),
+           "--failure-threshold": ("threshold", ("error", "warning", "info", "none")),
+           "--platform": ("platform", None), "--config": ("config_path", None)}
+_FLAGS = {"-q": ("quiet", True), "--quiet": ("quiet", True), "--no-color": ("color", "never")}
+
+
+def quick_options(args: list[str]) -> tuple[list[str], dict[str, object]] | None:
+    """(paths, Settings fields) when the arguments are paths and the fast path's options with values
+    it accepts; None for anything else, which click parses (and reports)."""
+    paths: list[str] = []
+    chosen: dict[str, object] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        name, eq, value = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        if name in _VALUED:
+            if not eq:
+                if i + 1 >= len(args):
+                    return None
+                i, value = i + 1, args[i + 1]
+            field, allowed = _VALUED[name]
+            if (allowed is not None and value not in allowed) or not value:
+                return None
+            chosen[field] = value
+        elif arg in _FLAGS:
+            field, flag = _FLAGS[arg]
+            chosen[field] = flag
+        elif arg == "-" or not arg.startswith("-"):
+            paths.append(arg)
+        else:
+            return None
+        i += 1
+    if not paths or paths[0] in SUBCOMMANDS:
+        return None
+    return paths, chosen
+
+
 def entry() -> None:
     # No cyclic garbage collection: a run makes little of it (500 files peak at the same memory
     # either way), and the collections that imports and one file trigger cost 2 ms of 37.
     gc.disable()
     args = sys.argv[1:]
+    quick = None if plain(args) else quick_options(args)
     try:
-        code = _lint(args) if plain(args) else _parsed()
+        code = _lint(args) if plain(args) else _lint(*quick) if quick is not None else _parsed()
     except SystemExit as exc:  # click's way to end, and the commands'
         code = exc.code
     leave(code)
 
 
-def _lint(args: list[str]) -> int:
+def _lint(args: list[str], options: dict[str, object] | None = None) -> int:
+    from pathlib import Path
+
     from chaimeleon_lint.interrupt import Interrupted, handled
     from chaimeleon_lint.runner import Settings, run
 
+    fields = dict(options or {})
+    if "config_path" in fields:
+        fields["config_path"] = Path(str(fields["config_path"]))
     try:
-        with handled():
-            return run(tuple(args), Settings(workers=os.cpu_count() or 1))  # the defaults of `chaimeleon-lint PATHS`
+        with handled():  # the defaults of `chaimeleon-lint PATHS`, and the options given
+            return run(tuple(args), Settings(workers=os.cpu_count() or 1, **fields))  # type: ignore[arg-type]
     except Interrupted as exc:
         print(exc.message(), file=sys.stderr, flush=True)
         return exc.exit_code

@@ -277,6 +277,11 @@ def test_the_fast_path_does_not_load_click() -> None:
     assert imported & heavy == set()
     assert entry.plain(["Dockerfile", "-"]) and not entry.plain(["review", "x"]) and not entry.plain(["-q", "x"])
     assert not entry.plain([])
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "from chaimeleon_lint.entry import entry; entry()",
+                           "--format", "json", "-q", "Dockerfile"], cwd=ROOT / "examples" / "batch-app",
+                          capture_output=True, text=True, timeout=60)  # as editors and CI call it: no click either
+    imported = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert proc.returncode == 0 and '"findings": []' in proc.stdout and "click" not in imported
 
 
 def test_no_argument_lints_the_current_folder() -> None:
@@ -340,3 +345,26 @@ def test_coloured_text_is_not_hard_wrapped_and_names_each_finding_s_file_and_lin
     assert any(sentence in line for line in out.splitlines())  # the authorization sentence copies whole
     plain = re.sub(r"\033\[[0-9;]*m", "", out)
     assert "  Dockerfile:2: warning CHL102" in plain and "  run.sh:2: error CHL402" in plain
+
+
+def test_the_fast_path_takes_cli_s_options_with_cli_s_values() -> None:
+    from chaimeleon_lint import cli, entry
+
+    params = {opt: p for p in cli.main.params for opt in p.opts}
+    for name, (field, allowed) in entry._VALUED.items():
+        param = params[name]
+        assert {"failure_threshold": "threshold"}.get(param.name, param.name) == field
+        if allowed is not None:
+            assert tuple(param.type.choices) == allowed
+    assert all(flag in params for flag in entry._FLAGS)
+    assert entry.quick_options(["--format", "json", "-q", "Dockerfile"]) == (["Dockerfile"], {"fmt": "json", "quiet": True})
+    for refused in (["--format", "yaml", "x"], ["--format"], ["--select", "CHL101", "x"], ["--format", "json"],
+                    ["review", "--format", "json"]):
+        assert entry.quick_options(refused) is None  # click parses these, and says what is wrong
+
+
+def test_a_run_with_options_is_the_same_on_the_fast_path_and_through_click() -> None:
+    fast = run("--format", "json", "--failure-threshold", "error", ".", cwd=ROOT / "examples" / "noncompliant")
+    parsed = run("--format", "json", "--failure-threshold", "error", "--jobs", "1", ".",  # --jobs: through click
+                 cwd=ROOT / "examples" / "noncompliant")
+    assert (fast.returncode, fast.stdout) == (parsed.returncode, parsed.stdout)
