@@ -5,7 +5,9 @@ only right when judged on the parent its repository builds (`ubuntu-python`). So
 looks, once per repository, at the repository's other Dockerfiles (the repository root is the
 nearest folder above holding `.git`) and brings in those its files are built FROM, however far
 up the chain: read, linked as parents, never reported. A cheap look at the raw text decides,
-so a repository with one Dockerfile, or with unrelated ones, costs one walk of its folders.
+so a repository with one Dockerfile, or with unrelated ones, costs one walk of its folders; a
+file built only FROM official public images (`ubuntu:22.04`, `python:3.12-slim`: those the
+public-bases data lists) or `scratch` costs none, since a repository does not build those.
 """
 
 import os
@@ -38,14 +40,21 @@ def _text(path: Path) -> str | None:
         return None
 
 
+def may_have_parents(text: str) -> bool:
+    """A FROM that names neither `scratch` nor an official public image: it may be a sibling's."""
+    from chaimeleon_lint.model.bases import public_base
+
+    return any(r.lower() != "scratch" and public_base(r) is None for r in references(text))
+
+
 def needed(texts: Iterable[str], root: Path, known: set[str]) -> list[Path]:
     """The repository's Dockerfiles that the given texts are built FROM, directly or through
     another of them, other than those `known` (already in the run); in discovery order."""
+    wanted = {repository_name(r) for text in texts if may_have_parents(text) for r in references(text)}
+    if not wanted:
+        return []
     others = [p for p in discover(root) if os.path.realpath(p) not in known]
     if not others:
-        return []
-    wanted = {repository_name(r) for text in texts for r in references(text)}
-    if not wanted:
         return []
     labelled: list[tuple[Path, str, list]] = []  # type: ignore[type-arg]
     for path in others:

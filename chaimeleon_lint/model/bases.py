@@ -23,8 +23,14 @@ class PublicBase(NamedTuple):
     accounts: tuple[Account, ...]
 
 
+def _literal(pattern: str) -> str:
+    """The part of a glob before its first wildcard: a name that does not start with it cannot match."""
+    cut = min((i for i in (pattern.find(c) for c in "*?[") if i >= 0), default=len(pattern))
+    return pattern[:cut]
+
+
 @functools.cache
-def _entries() -> tuple[tuple[tuple[str, ...], PublicBase], ...]:
+def _entries() -> tuple[tuple[tuple[tuple[str, str], ...], PublicBase], ...]:
     data = compiled.load()["bases"]
     families = {name: dict(_pair(g) for g in groups) for name, groups in data["families"].items()}
     found = []
@@ -36,7 +42,7 @@ def _entries() -> tuple[tuple[tuple[str, ...], PublicBase], ...]:
             if uid == gid:  # a user group of its own (jovyan's is `users`)
                 groups.setdefault(name, int(gid))
             accounts.append(Account(name, int(uid), int(gid), frozenset(), f"/home/{name}", None))
-        found.append((tuple(entry["patterns"]), PublicBase(groups, tuple(accounts))))
+        found.append((tuple((_literal(p), p) for p in entry["patterns"]), PublicBase(groups, tuple(accounts))))
     return tuple(found)
 
 
@@ -52,4 +58,6 @@ def public_base(reference: str) -> PublicBase | None:
         if name.startswith(prefix):
             name = name[len(prefix):]
             break
-    return next((base for patterns, base in _entries() if any(fnmatch.fnmatchcase(name, p) for p in patterns)), None)
+    # the literal look first: fnmatch compiles each pattern it is given, a millisecond for them all
+    return next((base for patterns, base in _entries()
+                 if any(name.startswith(literal) and fnmatch.fnmatchcase(name, p) for literal, p in patterns)), None)
