@@ -206,3 +206,16 @@ def test_json_edits_are_what_fix_applies(tmp_path: Path) -> None:
         lines = (joined[:start] + text + joined[end:]).splitlines(keepends=True)
     assert run("--fix", "Dockerfile", cwd=tmp_path).returncode in (0, 1)
     assert "".join(lines) == (tmp_path / "Dockerfile").read_text()
+
+
+def test_text_shows_one_fix_per_root_cause_and_json_keeps_every_finding(tmp_path: Path) -> None:
+    dockerfile = ('ARG V=1\nARG T=x\nFROM ubuntu:22.04\nLABEL name="n" version="${V}${T}"\n'
+                  "RUN groupadd -g 1000 c && useradd -m -u 1000 -g 1000 c\nUSER c\n")
+    (tmp_path / "Dockerfile").write_text(dockerfile)
+    text = run("--no-color", "Dockerfile", cwd=tmp_path).stdout
+    block = text[text.index("Dockerfile:4: error CHL103"):]
+    assert block.index("CHL903") < block.index("    | LABEL name=\"n\" version") < block.index("    fix: Add `ARG V; ARG T`")
+    assert text.count("    fix: Declare it again") == 0  # the CHL903s' fix is the CHL103 block's
+    assert text.count("    fix: `RUN mkdir -p") == 1 and text.count("error CHL301") == 3  # three places, one fix
+    findings = json.loads(run("--format", "json", "Dockerfile", cwd=tmp_path).stdout)["findings"]
+    assert [f["rule"] for f in findings].count("CHL903") == 2 and all(f["fix"] for f in findings)
