@@ -150,19 +150,21 @@ class _ScriptPragmas:
 
     def __init__(self, shown: Callable[[str | None], str], catalogue: Catalogue) -> None:
         self.shown, self.catalogue = shown, catalogue
-        self.lines: dict[str, list[str]] = {}
+        self.files: dict[str, tuple[list[str], frozenset[str]]] = {}  # path → its lines, its file-ignore names
 
     def ignored(self, path: str, line: int) -> frozenset[str]:
         from chaimeleon_lint.files import read_regular
-        from chaimeleon_lint.source.pragmas import ignored_above
+        from chaimeleon_lint.source.pragmas import file_ignored, ignored_above
 
-        if path not in self.lines:
+        if path not in self.files:
             try:
                 text = read_regular(self.shown(path), 1024 * 1024).decode("utf-8", errors="replace")
             except OSError:
                 text = ""
-            self.lines[path] = text.splitlines()
-        names = ignored_above(self.lines[path], line)
+            lines = text.splitlines()
+            self.files[path] = (lines, file_ignored(lines))  # the whole file's, read once per file
+        lines, whole = self.files[path]
+        names = whole | ignored_above(lines, line)
         return frozenset(r for r in map(self.catalogue.resolve, names) if r) if names else frozenset()
 
 

@@ -82,6 +82,11 @@ class Request(NamedTuple):
     left: tuple[tuple[str, int, str], ...] = ()  # CHL116: (section, line, what is wrong with it)
 
     @property
+    def is_request(self) -> bool:
+        """A `# NAME` heading, a template section or the update form: something shaped like a request."""
+        return bool(self.headings) or self.name is not None or self.update
+
+    @property
     def examples(self) -> tuple[Usage, ...]:
         """The usage commands a reviewer can run as written."""
         return tuple(u for u in self.usages if not u.synopsis)

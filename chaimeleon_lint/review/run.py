@@ -83,7 +83,7 @@ def review(settings: ReviewSettings) -> int:
         return EXIT_ERROR
     text = data.decode("utf-8", errors="replace")
     request = parse(text, shown)
-    if not request.headings and request.name is None and not request.update:
+    if not request.is_request:
         fail(f"{shown}: not a catalogue request: no `# NAME` heading, none of the template's `## ` sections "
              "and no update form (`- Image name:`)")
         return EXIT_ERROR

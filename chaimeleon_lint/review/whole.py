@@ -67,7 +67,7 @@ def review_catalogue(root: Path, settings, checkouts: Path | None) -> int:  # ty
         shown = display_path(path)
         text = read_input(shown, path).decode("utf-8", errors="replace")
         request = parse(text, shown)
-        if not request.headings and request.name is None and not request.update:
+        if not request.is_request:
             fail(f"{shown}: not a catalogue request: skipped")
             continue
         with tempfile.TemporaryDirectory(prefix="chaimeleon-lint-review-") as tmp:

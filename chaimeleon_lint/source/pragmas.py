@@ -47,18 +47,26 @@ def parse_pragmas(dockerfile: Dockerfile) -> Suppressions:
     return Suppressions(frozenset(file_names), tuple(spans), mentioned, tuple(malformed))
 
 
+def _script_pragma(text: str) -> tuple[str, list[str]] | None:
+    """(kind, names) of a `# chaimeleon-lint: ...` comment line of a start-up script."""
+    stripped = text.lstrip()
+    m = _PRAGMA.match(stripped[1:].strip()) if stripped.startswith("#") else None
+    return (m[1].lower(), [x.strip() for x in m[2].split(",") if x.strip()]) if m else None
+
+
+def file_ignored(lines: Sequence[str]) -> frozenset[str]:
+    """The names a start-up script's `file-ignore=` pragmas switch off in all of it."""
+    return frozenset(n for text in lines if (p := _script_pragma(text)) and p[0] == "file-ignore" for n in p[1])
+
+
 def ignored_above(lines: Sequence[str], line: int) -> frozenset[str]:
     """The names an `ignore=` pragma in the comment block right above a line of a start-up script
-    (shell or Python: `#` comments) switches off there; `file-ignore=` anywhere in it, for the file."""
+    (shell or Python: `#` comments) switches off there."""
     names: set[str] = set()
     n = line - 2  # the line above, 0-based
     while 0 <= n < len(lines) and lines[n].lstrip().startswith("#"):
-        m = _PRAGMA.match(lines[n].lstrip()[1:].strip())
-        if m and m[1].lower() == "ignore":
-            names.update(x.strip() for x in m[2].split(",") if x.strip())
+        pragma = _script_pragma(lines[n])
+        if pragma and pragma[0] == "ignore":
+            names.update(pragma[1])
         n -= 1
-    for text in lines:
-        stripped = text.lstrip()
-        if stripped.startswith("#") and (m := _PRAGMA.match(stripped[1:].strip())) and m[1].lower() == "file-ignore":
-            names.update(x.strip() for x in m[2].split(",") if x.strip())
     return frozenset(names)
