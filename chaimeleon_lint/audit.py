@@ -128,6 +128,7 @@ def _audit_one(engine: Engine, reference: str, lint: Settings, chosen) -> tuple[
              "history and configuration (-v prints it)", f"not run on an image: {_LEFT_OUT}"]
     build_options = BuildOptions(
         engine=build.engine, smoke_args=build.smoke_args, smoke_timeout=build.smoke_timeout,
+        smoke_env=build.smoke_env, size=build.size, platform_equal=build.platform_equal,
         service_timeout=min(build.smoke_timeout, 120), verbose=build.verbose, platform=result.platform)
     with progress(build.verbose, reference) as said:
         outcome = audit_image(engine, reference, parse(text), result.kind, build_options, said)

@@ -31,6 +31,27 @@ _SMOKE_ARGS = click.option(
     "--smoke-args", metavar="ARGS", help="Arguments jobman would pass after `--`; {dataset} and {output} expand to "
     "container paths; `-- K=V ...` sets environment variables instead.")
 
+_SMOKE_ENV = click.option("--smoke-env", "smoke_env", multiple=True, metavar="NAME=VALUE",
+                          help="An environment variable of the smoke run, as jobman v2's `-e` sets it (repeatable).")
+_SIZE = click.option("--size", metavar="NAME", help="The platform's size of the run (its CPU and memory; default: the profile's).")
+_PLATFORM_EQUAL = click.option("--platform-equal", is_flag=True,
+                               help="Run the image with the platform's own settings only: without --cap-drop ALL, "
+                                    "no-new-privileges and --pids-limit (the network stays off).")
+
+
+def _run_settings(smoke_env: Sequence[str], size: str | None, platform: str | None) -> tuple[tuple[str, str], ...]:
+    """The smoke run's variables, and the size checked against the profile: a usage error (exit 2) names what is wrong."""
+    from chaimeleon_lint.profile import DEFAULT
+    from chaimeleon_lint.runspec import RunSpecError, environment, settings
+
+    try:
+        if size is not None:
+            settings(_profile(platform or DEFAULT)).size(size)
+        return environment(smoke_env)
+    except RunSpecError as exc:
+        fail(str(exc))
+        sys.exit(EXIT_ERROR)
+
 
 def _names(values: Sequence[str]) -> list[str]:
     return [n.strip() for v in values for n in v.split(",") if n.strip()]
@@ -81,6 +102,9 @@ def _profile(name_or_path: str):  # type: ignore[no-untyped-def]
 @click.option("--matrix", "matrix", multiple=True, metavar="KEY=V1,V2",
               help="With --build: build every combination of these build-arg values as its own variant (repeatable).")
 @_SMOKE_ARGS
+@_SMOKE_ENV
+@_SIZE
+@_PLATFORM_EQUAL
 @_SMOKE_TIMEOUT
 @click.option("--keep-image", is_flag=True, help="Keep the built image (it is removed by default).")
 @click.option("-v", "--verbose", is_flag=True, help="Show the full build log.")
@@ -91,13 +115,14 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
          jobs: int, build: bool, force_build: bool,
          engine: str | None, build_args: tuple[str, ...], target: str | None, smoke_args: str | None,
          smoke_timeout: float, keep_image: bool, verbose: bool, platform: str | None,
-         matrix: tuple[str, ...]) -> None:
+         matrix: tuple[str, ...], smoke_env: tuple[str, ...], size: str | None, platform_equal: bool) -> None:
     """Check Dockerfiles against the CHAIMELEON platform's integration rules.
 
     PATHS are Dockerfiles, directories to search for them, or - for standard input (default: .).
     `chaimeleon-lint init [--kind batch|interactive] DIR` writes a new compliant application.
     `chaimeleon-lint review REQUEST [--build]` reviews a request to the Application Catalogue.
-    `chaimeleon-lint image REF...` audits built images; `chaimeleon-lint prune` removes what runs
+    `chaimeleon-lint image REF...` audits built images; `chaimeleon-lint manifest PATH|IMAGE` prints
+    the Kubernetes YAML that runs it as the platform does; `chaimeleon-lint prune` removes what runs
     killed by SIGKILL left in the engine.
     Exit codes: 0 no findings at or above the threshold, 1 findings, 2 usage, config or input error,
     3 internal error (the file it failed on is named; the others are still reported),
@@ -131,8 +156,9 @@ def main(paths: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tup
         raise click.UsageError("--fix needs files; with standard input use --diff")
     from chaimeleon_lint.runner import BuildRequest, Settings, run
 
-    request = BuildRequest(engine, build_args, target, smoke_args, smoke_timeout, keep_image, verbose,
-                           force_build) if build or force_build else None
+    request = BuildRequest(engine, build_args, target, smoke_args, smoke_timeout, keep_image, verbose, force_build,
+                           _run_settings(smoke_env, size, platform), size, platform_equal) \
+        if build or force_build else None
     sys.exit(run(paths, Settings(
         fmt=fmt, select=tuple(_names(select)), ignore=tuple(_names(ignore)), threshold=failure_threshold,
         config_path=config_path, context_dir=context_dir, kind=kind, color="never" if no_color else color, quiet=quiet,
@@ -195,6 +221,9 @@ def init(kind: str, platform: str | None, directory: Path) -> None:
 @_ENGINE
 @click.option("--build-arg", "build_args", multiple=True, metavar="K=V", help="Passed to the engine's build.")
 @click.option("--smoke-args", metavar="ARGS", help="Instead of the arguments of the request's usage example.")
+@_SMOKE_ENV
+@_SIZE
+@_PLATFORM_EQUAL
 @_SMOKE_TIMEOUT
 @click.option("--keep-image", is_flag=True, help="Keep the built image (it is removed by default).")
 @click.option("-v", "--verbose", is_flag=True, help="Show the full build log.")
@@ -203,7 +232,8 @@ def review(request: str, checkout: Path | None, checkouts: Path | None, fmt: str
            kind: str | None, config_path: Path | None, outputs: tuple[str, ...], select: tuple[str, ...],
            ignore: tuple[str, ...], failure_threshold: str, platform: str | None, current_version: str | None,
            build: bool, force_build: bool, engine: str | None, build_args: tuple[str, ...], smoke_args: str | None,
-           smoke_timeout: float, keep_image: bool, verbose: bool) -> None:
+           smoke_timeout: float, keep_image: bool, verbose: bool, smoke_env: tuple[str, ...], size: str | None,
+           platform_equal: bool) -> None:
     """Review a request to add or update an application in the catalogue.
 
     REQUEST is the request: a catalogue entry's README or an issue body saved to a file (- reads
@@ -222,8 +252,9 @@ def review(request: str, checkout: Path | None, checkouts: Path | None, fmt: str
         fail(f"unknown rule(s): {', '.join(unknown)}; see --list-rules")
         sys.exit(EXIT_ERROR)
     extra = tuple(_outputs(outputs, ("markdown", "json", "sarif", "text")))
-    build_request = BuildRequest(engine, build_args, None, smoke_args, smoke_timeout, keep_image, verbose,
-                                 force_build) if build or force_build else None
+    build_request = BuildRequest(engine, build_args, None, smoke_args, smoke_timeout, keep_image, verbose, force_build,
+                                 _run_settings(smoke_env, size, platform), size, platform_equal) \
+        if build or force_build else None
     settings = Settings(fmt=fmt, select=tuple(_names(select)), ignore=tuple(_names(ignore)),
                         threshold=failure_threshold, build=build_request, outputs=extra, platform=platform,
                         quiet=quiet, color="never" if no_color else color, kind=kind, config_path=config_path,
@@ -265,6 +296,9 @@ def prune(dry_run: bool, engine: str | None) -> None:
 @click.option("--platform", "platform", metavar="NAME|FILE", help="The platform profile (default: detected).")
 @_ENGINE
 @_SMOKE_ARGS
+@_SMOKE_ENV
+@_SIZE
+@_PLATFORM_EQUAL
 @_SMOKE_TIMEOUT
 @_NO_COLOR
 @_COLOR
@@ -273,7 +307,7 @@ def prune(dry_run: bool, engine: str | None) -> None:
 def image(references: tuple[str, ...], fmt: str, outputs: tuple[str, ...], select: tuple[str, ...],
           ignore: tuple[str, ...], failure_threshold: str | None, kind: str | None, platform: str | None,
           engine: str | None, smoke_args: str | None, smoke_timeout: float, no_color: bool, color: str, quiet: bool,
-          verbose: bool) -> None:
+          verbose: bool, smoke_env: tuple[str, ...], size: str | None, platform_equal: bool) -> None:
     """Audit images that exist in the engine (pulled when it can): the build phase's tests, and the
     rules that an image's history and configuration can answer, for an application whose
     Dockerfile you do not have. Exit codes as for linting."""
@@ -285,7 +319,8 @@ def image(references: tuple[str, ...], fmt: str, outputs: tuple[str, ...], selec
     if unknown:
         fail(f"unknown rule(s): {', '.join(unknown)}; see --list-rules")
         sys.exit(EXIT_ERROR)
-    request = BuildRequest(engine, (), None, smoke_args, smoke_timeout, False, verbose, True)
+    request = BuildRequest(engine, (), None, smoke_args, smoke_timeout, False, verbose, True,
+                           _run_settings(smoke_env, size, platform), size, platform_equal)
     settings = Settings(fmt=fmt, select=tuple(_names(select)), ignore=tuple(_names(ignore)),
                         threshold=failure_threshold, kind=kind, color="never" if no_color else color, quiet=quiet,
                         build=request,
@@ -293,7 +328,40 @@ def image(references: tuple[str, ...], fmt: str, outputs: tuple[str, ...], selec
     sys.exit(audit(AuditSettings(references, settings)))
 
 
-COMMANDS = {"init": init, "review": review, "prune": prune, "image": image}
+@click.command("manifest", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("target", metavar="PATH|IMAGE")
+@click.option("--smoke-args", "args", metavar="ARGS",
+              help="What the user types after jobman's `--`: the container's args ({dataset} and {output} expand).")
+@click.option("--dataset", "datasets", multiple=True, metavar="ID", help="A dataset to mount read-only (repeatable).")
+@click.option("--size", metavar="NAME", help="The platform's size: its resources and node selector (default: the profile's).")
+@click.option("--env", "env", multiple=True, metavar="NAME=VALUE", help="An environment variable, as jobman v2's -e (repeatable).")
+@click.option("--platform", "platform", metavar="NAME|FILE", help="The platform profile (default: detected, else chaimeleon).")
+@_KIND
+@click.option("--image", metavar="REF", help="The image to run (default: the profile's registry, the name and version labels).")
+@click.option("--form", type=click.Choice(["admitted", "jobman", "pod"]), default="admitted", show_default=True,
+              help="admitted: what runs, after the admission webhook; jobman: what jobman submits, for the platform's "
+                   "own cluster; pod: the admitted pod as a Pod, for `podman kube play`.")
+@click.option("--volumes", default="/srv/chaimeleon-lint", show_default=True, metavar="DIR",
+              help="The host folder under which the admitted forms' hostPath volumes are (datasets/ID, datalake, ...).")
+def manifest(target: str, args: str | None, datasets: tuple[str, ...], size: str | None, env: tuple[str, ...],
+             platform: str | None, kind: str | None, image: str | None, form: str, volumes: str) -> None:
+    """Print the Kubernetes YAML that runs an application as the platform does: a batch image's Job
+    (jobman's, after the platform's admission webhook), an interactive image's Secret, Deployment
+    and Service. PATH is a Dockerfile or its folder; anything else is an image reference.
+    Exit codes: 0 printed, 2 usage or input error."""
+    from chaimeleon_lint.manifest.command import ManifestError, ManifestRequest, render
+
+    try:
+        text, notes = render(ManifestRequest(target, args, datasets, size, env, platform, kind, image, form, volumes))
+    except ManifestError as exc:
+        fail(str(exc))
+        sys.exit(EXIT_ERROR)
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(text, nl=False)
+
+
+COMMANDS = {"init": init, "review": review, "prune": prune, "image": image, "manifest": manifest}
 
 
 def entry() -> None:

@@ -8,6 +8,7 @@ the default profile's words and `Profile.translate` carries them over to another
 
 import fnmatch
 import functools
+import json
 import posixpath
 import re
 from pathlib import Path
@@ -49,6 +50,7 @@ class Profile(NamedTuple):
     pypi_mirror: str
     dataset_url: str
     bases: tuple[KnownBase, ...]
+    run: str = ""  # the [run] table as canonical JSON (hashable, as a profile must be): `runspec.settings` reads it
 
     @property
     def mount_dirs(self) -> tuple[str, ...]:
@@ -141,13 +143,12 @@ def _profile(data: dict) -> Profile:
         bases=tuple(KnownBase(b["pattern"], frozenset(b["provides"]), tuple(sorted(b.get("env", {}).items())),
                               tuple(b.get("entrypoint", ())), b.get("runs-arguments", False))
                     for b in data["base"]),
+        run=json.dumps(data["run"], sort_keys=True) if "run" in data else "",
     )
 
 
 def _validate(path: Path, data: dict) -> None:
     """One clear error naming the key, as for the configuration."""
-    import json
-
     import jsonschema
 
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))

@@ -69,6 +69,9 @@ class BuildRequest(NamedTuple):
     keep_image: bool
     verbose: bool
     force: bool
+    smoke_env: tuple[tuple[str, str], ...] = ()  # jobman v2's `-e NAME=VALUE`
+    size: str | None = None  # the platform's size of the smoke run
+    platform_equal: bool = False  # the smoke run without this run's extra restrictions
 
 
 class Job(NamedTuple):

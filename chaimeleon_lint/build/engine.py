@@ -18,8 +18,12 @@ from chaimeleon_lint.build.stream import Tail, run_bounded
 
 LABEL = "chaimeleon-lint.session"
 OWNER = "chaimeleon-lint.owner"  # host:pid of the run that made it: `prune` leaves a live run's things alone
-LIMITS = ("--memory", "4g", "--cpus", "2", "--pids-limit", "512")
-SAFETY = ("--cap-drop", "ALL", "--security-opt", "no-new-privileges")
+LIMITS = ("--memory", "4g", "--cpus", str(min(2, os.cpu_count() or 1)))
+# Stricter than the platform, which sets no hardening field: on by default, since reviewers run
+# strangers' images; a platform-equal run drops them (never the isolation from the Internet).
+EXTRAS = {"--cap-drop ALL": ("--cap-drop", "ALL"), "no-new-privileges": ("--security-opt", "no-new-privileges"),
+          "--pids-limit 512": ("--pids-limit", "512")}
+STRICT = tuple(flag for flags in EXTRAS.values() for flag in flags)
 
 
 class Mount(NamedTuple):
@@ -68,21 +72,25 @@ class Engine(NamedTuple):
 
     def run_args(self, image: str, name: str, session: str, *, entrypoint: str | None = None,
                  command: Sequence[str] = (), mounts: Sequence[Mount] = (), user: str | None = None,
-                 detach: bool = False, resolver: str | None = None, env: Sequence[str] = ()) -> list[str]:
-        """A `run` with no network, no capabilities, and bounded memory, CPU and processes.
+                 detach: bool = False, resolver: str | None = None, env: Sequence[str] = (),
+                 groups: Sequence[int] = (), limits: Sequence[str] = LIMITS, extras: Sequence[str] = STRICT) -> list[str]:
+        """A `run` with no network, bounded memory and CPU, and the `extras` (by default all: no
+        capabilities, no new privileges, bounded processes).
 
         `resolver` is a host file to mount as /etc/resolv.conf, for the network sentinel that
         answers on port 53 of the container's own loopback (a mount: podman refuses `--dns`
         with `--network none`).
         """
         args = ["run", "--name", name, "--label", f"{LABEL}={session}", "--label", f"{OWNER}={owner()}",
-                "--network", "none", *SAFETY, *LIMITS]
+                "--network", "none", *extras, *limits]
         args.append("--detach" if detach else "--rm")
         if resolver is not None:
             args += ["--sysctl", "net.ipv4.ip_unprivileged_port_start=0",
                      "--mount", f"type=bind,source={resolver},target=/etc/resolv.conf,readonly"]
         if user is not None:
             args += ["--user", user]
+        for group in groups:
+            args += ["--group-add", str(group)]
         for variable in env:
             args += ["--env", variable]
         for m in mounts:

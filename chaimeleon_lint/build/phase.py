@@ -24,14 +24,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from chaimeleon_lint.build.dataset import write_dataset
-from chaimeleon_lint.build.engine import Engine, Mount
+from chaimeleon_lint.build.engine import EXTRAS, STRICT, Engine, Mount
+from chaimeleon_lint.build.jobrun import described, fs_group, lay_out, limits
 from chaimeleon_lint.build.layers import scan_saved
 from chaimeleon_lint.build.stream import Tail, run_bounded
 from chaimeleon_lint.findings import Hit, Span
 from chaimeleon_lint.interrupt import Interrupted, deferred
+from chaimeleon_lint.manifest.objects import host_path
 from chaimeleon_lint.profile import DEFAULT, Profile, load
 from chaimeleon_lint.model.sudoers import grants_in, grants_to
+from chaimeleon_lint.runspec import RunSpec, describe, expand, guide_env_form
 from chaimeleon_lint.source.dockerfile import Dockerfile
 
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
@@ -59,6 +61,9 @@ class BuildOptions(NamedTuple):
     build_args: tuple[str, ...] = ()
     target: str | None = None
     smoke_args: str | None = None
+    smoke_env: tuple[tuple[str, str], ...] = ()  # jobman v2's `-e NAME=VALUE`
+    size: str | None = None  # the platform's size (resources) of the smoke run; None: the profile's default
+    platform_equal: bool = False  # the smoke run without this run's extra restrictions
     smoke_timeout: float = 300.0
     service_timeout: float = 60.0
     build_timeout: float = 3600.0
@@ -364,65 +369,113 @@ def _mb(size: int) -> str:
 
 def smoke(engine: Engine, tag: str, session: str, scripts: Mount, entry: list[str], cmd: list[str],
           options: BuildOptions, tmp: Path, outcome: Outcome, progress: Progress = lambda _: None) -> list[tuple[str, Hit]]:
-    """Run a batch image the way jobman does, and watch for network attempts."""
-    dataset, home = tmp / "dataset", tmp / "persistent-home"
-    dataset.mkdir()
-    home.mkdir()
-    (home / "output").mkdir()
-    write_dataset(dataset, DATASET_ID, dataset_url=options.profile.dataset_url or "https://dataset-service.invalid/datasets/")
-    for path in [tmp, home, home / "output"]:
-        path.chmod(0o777)  # the container user (uid 1000) writes there, whoever owns the host folder
-    for path in [dataset, *dataset.rglob("*")]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    datasets, persistent = options.profile.mount_dirs[:2]  # the guide's order: datasets, persistent-home
-    dataset_in = f"{datasets}/{DATASET_ID}"
-    output_in = f"{persistent}/output"
+    """Run a batch image as the platform runs it (`runspec`), with this run's extra restrictions
+    unless `platform_equal`, and watch for network attempts. When the strict run fails, a
+    platform-equal run says whether the failure is the image's or only the extras'."""
+    profile = options.profile
     words = shlex.split(options.smoke_args or "")
-    _output_folders(words, home / "output")
-    env: list[str] = []
-    if words[:1] == ["--"]:  # jobman's `-- -- K=V ...`: environment variables, no arguments
-        env, words = [w for w in words[1:] if "=" in w], []
-    arguments = [a.replace("{dataset}", dataset_in).replace("{output}", output_in) for a in words]
-    env = [e.replace("{dataset}", dataset_in).replace("{output}", output_in) for e in env]
-    argv = (entry + arguments) if entry else (arguments or cmd)
-    mounts = [scripts, Mount(str(dataset), dataset_in, True), Mount(str(home), persistent, False)]
-    name = f"chl-smoke-{session}"
-    attempts: dict[str, None] = {}  # the sentinel's reports, in order, at most _ATTEMPTS of them
-    watched = [True]
-
-    def sentinel(line: str) -> None:
-        if not line.startswith(_NET):
-            if options.verbose:
-                progress(f"| {line[:_WIDTH]}")
-            return
-        if line.endswith(" unavailable"):
-            watched[0] = False
-        elif not line.endswith(" ready") and len(attempts) < _ATTEMPTS:
-            attempts[line[len(_NET):][:_WIDTH]] = None
-
-    result = engine.run(engine.run_args(tag, name, session, entrypoint="/bin/sh", command=[f"{IN_CONTAINER}/smoke.sh", *argv],
-                                        mounts=mounts, resolver=str(SCRIPTS / "resolv.conf"), env=env),
-                        timeout=options.smoke_timeout, on_line=sentinel, in_tail=lambda line: not line.startswith(_NET))
+    spec = describe(profile, tag, "batch", expand(words, profile, DATASET_ID), options.smoke_env, (DATASET_ID,),
+                    options.size)
+    if (form := guide_env_form(words)) is not None:
+        outcome.notes.append(f"smoke run: {form}")
+    argv = (entry + list(spec.args)) if entry else (list(spec.args) or cmd)
+    sizes, shortfalls = limits(spec.size)
+    strict = not options.platform_equal
+    outcome.notes.append(f"smoke run {described(spec, strict, shortfalls)}")
+    run = _SmokeRun(engine, tag, session, scripts, argv, spec, sizes, options, tmp, progress)
+    first = run.once("smoke", STRICT if strict else ())
     outcome.containers += 1
     hits: list[tuple[str, Hit]] = []
-    if not watched[0]:
+    if not first.watched:
         outcome.notes.append("network attempts were not watched during the smoke run: the image has no perl")
-    tail = result.tail.render() if result.tail is not None else "(no output)"
     shown = shlex.join(argv)
-    if result.returncode == -1:
-        engine.run(["rm", "-f", name], timeout=60)
-        hits.append(("CHL807", Hit(None, {"argv": shown, "what": f"did not finish in {options.smoke_timeout:.0f} s",
-                                          "tail": tail})))
-    elif result.returncode != 0:
-        hits.append(("CHL807", Hit(None, {"argv": shown, "what": f"exited with {result.returncode}", "tail": tail})))
-    if attempts:
-        hits.append(("CHL808", Hit(None, {"argv": shown, "attempts": ", ".join(list(attempts)[:8])})))
+    settings = spec.summary()
+    if first.failure is not None and strict:
+        progress("smoke run failed: running it again with the platform's own settings")
+        equal = run.once("equal", ())
+        outcome.containers += 1
+        if equal.failure is None:
+            culprits = []
+            for name, flags in EXTRAS.items():  # which extra it needs removed: one run each
+                outcome.containers += 1
+                if run.once(f"extra{len(culprits)}-{flags[-1][:8]}", flags).failure is not None:
+                    culprits.append(name)
+            hits.append(("CHL807", Hit(None, {"argv": shown, "what": first.failure, "tail": first.tail,
+                                              "settings": settings, "extras": ", ".join(culprits or list(EXTRAS))},
+                                       variant="stricter")))
+        else:
+            hits.append(("CHL807", Hit(None, {"argv": shown, "what": first.failure, "tail": first.tail,
+                                              "settings": settings + "; a platform-equal run fails too"})))
+    elif first.failure is not None:
+        hits.append(("CHL807", Hit(None, {"argv": shown, "what": first.failure, "tail": first.tail,
+                                          "settings": settings + " (platform-equal)"})))
+    if first.attempts:
+        hits.append(("CHL808", Hit(None, {"argv": shown, "attempts": ", ".join(first.attempts[:8])})))
     return hits
 
 
-def _output_folders(words: Sequence[str], output: Path) -> None:
+class _Ran(NamedTuple):
+    failure: str | None  # "exited with 3", "did not finish in 300 s"; None: it passed
+    tail: str
+    attempts: list[str]  # the network sentinel's reports, in order
+    watched: bool  # the sentinel ran (the image has perl)
+
+
+class _SmokeRun(NamedTuple):
+    """One smoke run's fixed parts; each `once` gets fresh volumes, as a new job would."""
+
+    engine: Engine
+    tag: str
+    session: str
+    scripts: Mount
+    argv: list[str]
+    spec: RunSpec
+    sizes: list[str]
+    options: BuildOptions
+    tmp: Path
+    progress: Progress
+
+    def once(self, label: str, extras: Sequence[str]) -> _Ran:
+        root = self.tmp / f"volumes-{label}"
+        root.mkdir()
+        mounts = lay_out(self.spec, root, self.options.profile.dataset_url or "https://dataset-service.invalid/datasets/")
+        _output_folders(shlex.split(self.options.smoke_args or ""), Path(host_path(str(root), "persistent-home")) / "output",
+                        self.spec.fs_group)
+        attempts: dict[str, None] = {}
+        watched = [True]
+
+        def sentinel(line: str) -> None:
+            if not line.startswith(_NET):
+                if self.options.verbose:
+                    self.progress(f"| {line[:_WIDTH]}")
+                return
+            if line.endswith(" unavailable"):
+                watched[0] = False
+            elif not line.endswith(" ready") and len(attempts) < _ATTEMPTS:
+                attempts[line[len(_NET):][:_WIDTH]] = None
+
+        name = f"chl-{label}-{self.session}"
+        result = self.engine.run(self.engine.run_args(
+            self.tag, name, self.session, entrypoint="/bin/sh", command=[f"{IN_CONTAINER}/smoke.sh", *self.argv],
+            mounts=[self.scripts, *mounts], resolver=str(SCRIPTS / "resolv.conf"),
+            env=[f"{k}={v}" for k, v in self.spec.env], user=f"{self.spec.uid}:{self.spec.gid}",
+            groups=self.spec.groups, limits=self.sizes, extras=extras),
+            timeout=self.options.smoke_timeout, on_line=sentinel, in_tail=lambda line: not line.startswith(_NET))
+        tail = result.tail.render() if result.tail is not None else "(no output)"
+        failure = None
+        if result.returncode == -1:
+            self.engine.run(["rm", "-f", name], timeout=60)
+            failure = f"did not finish in {self.options.smoke_timeout:.0f} s"
+        elif result.returncode != 0:
+            failure = f"exited with {result.returncode}"
+        return _Ran(failure, tail, list(attempts), watched[0])
+
+
+def _output_folders(words: Sequence[str], output: Path, gid: int) -> None:
     """The folders `{output}/SUB/` arguments name (and the parents of `{output}/SUB/file`): the user's
     persistent home has them, or the application makes them; the sample output folder starts empty."""
+    output.mkdir(exist_ok=True)
+    fs_group(output, gid)
     for word in words:
         at = word.find("{output}/")
         if at < 0:
@@ -435,7 +488,7 @@ def _output_folders(words: Sequence[str], output: Path) -> None:
             for made in [target, *target.parents]:
                 if made == output.resolve():
                     break
-                made.chmod(0o777)
+                fs_group(made, gid)
 
 
 def services(engine: Engine, tag: str, session: str, scripts: Mount, timeout: float,

@@ -1,0 +1,1 @@
+"""Kubernetes manifests of a platform run (`chaimeleon-lint manifest`): the objects, and their YAML."""
