@@ -266,3 +266,25 @@ def test_an_image_that_needs_only_what_the_platform_allows_is_a_warning_naming_w
     equal = run_phase(engine, tmp_path / "Dockerfile", tmp_path, parse(NEEDS_SETUID), "batch",
                       options._replace(platform_equal=True), lambda _: None)
     assert not [rule for rule, _ in equal.hits if rule == "CHL807"], equal.hits
+
+
+DESKTOP_NEEDS_SETUID = """\
+FROM debian:bookworm
+LABEL name="needs-setuid-desktop" version="1.0"
+RUN groupadd -g 1000 chaimeleon && useradd -m -u 1000 -g 1000 chaimeleon
+RUN cp /usr/bin/id /usr/local/bin/rootid && chmod 4755 /usr/local/bin/rootid
+USER 1000:1000
+ENTRYPOINT ["/bin/sh", "-c", "[ \\"$(rootid -u)\\" = 0 ] && [ -n \\"$PASSWORD\\" ] && exec perl -MIO::Socket::INET -e '@s = map { IO::Socket::INET->new(LocalPort => $_, Listen => 1, ReuseAddr => 1) or die } 5900, 2222; sleep 600'; sleep 600"]
+"""
+
+
+@needs_engines
+@pytest.mark.parametrize("engine", ENGINES, ids=[e.name for e in ENGINES])
+def test_a_desktop_that_starts_only_as_the_platform_allows_is_a_warning(tmp_path: Path, engine: Engine) -> None:
+    (tmp_path / "Dockerfile").write_text(DESKTOP_NEEDS_SETUID)
+    options = BuildOptions(smoke_timeout=120, service_timeout=10)
+    outcome = run_phase(engine, tmp_path / "Dockerfile", tmp_path, parse(DESKTOP_NEEDS_SETUID), "interactive", options,
+                        lambda _: None)
+    closed = [hit for rule, hit in outcome.hits if rule == "CHL809"]
+    assert [h.variant for h in closed] == ["stricter"], outcome.hits  # and PASSWORD was set, as the chart sets it
+    assert closed[0].params["port"] == "5900/2222"

@@ -197,7 +197,7 @@ def _test(engine: Engine, tag: str, dockerfile: Dockerfile, kind: str, options: 
     started = time.monotonic()
     if kind == "interactive":
         progress("starting the interactive image")
-        outcome.hits += services(engine, tag, session, scripts, options.service_timeout, outcome)
+        outcome.hits += services(engine, tag, session, scripts, options, tmp, outcome)
         outcome.timings["services"] = time.monotonic() - started
     elif options.smoke_args is None:
         outcome.notes.append("smoke run skipped: give --smoke-args (or smoke-args in the configuration) "
@@ -491,16 +491,41 @@ def _output_folders(words: Sequence[str], output: Path, gid: int) -> None:
                 fs_group(made, gid)
 
 
-def services(engine: Engine, tag: str, session: str, scripts: Mount, timeout: float,
+def services(engine: Engine, tag: str, session: str, scripts: Mount, options: BuildOptions, tmp: Path,
              outcome: Outcome) -> list[tuple[str, Hit]]:
-    """Start the image as the platform does and wait for VNC and SSH to accept connections."""
-    name = f"chl-services-{session}"
-    started = engine.run(engine.run_args(tag, name, session, mounts=[scripts], detach=True), timeout=120)
+    """Start the image as the platform's chart and webhook do (`runspec`: the user, groups, volumes,
+    size and the password variables) and wait for VNC and SSH to accept connections. When a port
+    stays closed under this run's extra restrictions, a platform-equal start says whose failure it is
+    (the desktops change their password with setuid `passwd`, which no-new-privileges stops)."""
+    spec = describe(options.profile, tag, "interactive", (), (("PASSWORD", session), ("VNC_PASSWORD", session)),
+                    (DATASET_ID,), options.size, INTERACTIVE_PORTS)
+    sizes, shortfalls = limits(spec.size)
+    strict = not options.platform_equal
+    outcome.notes.append(f"services started {described(spec, strict, shortfalls)}")
+    closed, why = _start(engine, spec, session, scripts, options, tmp, sizes, STRICT if strict else (), outcome, "services")
+    if closed and strict and why is None:
+        still, _ = _start(engine, spec, session, scripts, options, tmp, sizes, (), outcome, "equal")
+        if why is None and not still:
+            return [("CHL809", Hit(None, {"service": " and ".join(label for _, label in closed),
+                                          "port": "/".join(str(p) for p, _ in closed), "extras": ", ".join(EXTRAS),
+                                          "settings": spec.summary()}, variant="stricter"))]
+    return [("CHL809", Hit(None, {"service": label, "port": port,
+                                  "why": why or f"nothing accepted connections within {options.service_timeout:.0f} s"}))
+            for port, label in closed]
+
+
+def _start(engine: Engine, spec: RunSpec, session: str, scripts: Mount, options: BuildOptions, tmp: Path,
+           sizes: list[str], extras: Sequence[str], outcome: Outcome, label: str) -> tuple[list[tuple[int, str]], str | None]:
+    """One detached start: the ports that stayed closed, and why when the container did not start."""
+    name = f"chl-{label}-{session}"
+    mounts = lay_out(spec, tmp / f"volumes-{label}", options.profile.dataset_url or "https://dataset-service.invalid/datasets/")
+    started = engine.run(engine.run_args(spec.image, name, session, mounts=[scripts, *mounts], detach=True,
+                                         env=[f"{k}={v}" for k, v in spec.env], user=f"{spec.uid}:{spec.gid}",
+                                         groups=spec.groups, limits=sizes, extras=extras), timeout=120)
     outcome.containers += 1
     if started.returncode != 0:
-        return [("CHL809", Hit(None, {"service": "VNC and SSH", "port": "5900/2222",
-                                      "why": f"the container did not start: {started.stderr.strip()[-300:]}"}))]
-    deadline = time.monotonic() + timeout
+        return list(INTERACTIVE_PORTS), f"the container did not start: {started.stderr.strip()[-300:]}"
+    deadline = time.monotonic() + options.service_timeout
     open_ports: set[str] = set()
     unknown = False
     while time.monotonic() < deadline:
@@ -512,12 +537,11 @@ def services(engine: Engine, tag: str, session: str, scripts: Mount, timeout: fl
         if len(open_ports) == len(INTERACTIVE_PORTS) or unknown or not running:
             break
         time.sleep(2)
+    engine.run(["rm", "-f", name], timeout=60)
     if unknown:
         outcome.notes.append("services were not checked: the image has neither perl nor bash")
-        return []
-    return [("CHL809", Hit(None, {"service": label, "port": port,
-                                  "why": f"nothing accepted connections within {timeout:.0f} s"}))
-            for port, label in INTERACTIVE_PORTS if str(port) not in open_ports]
+        return [], None
+    return [(port, label) for port, label in INTERACTIVE_PORTS if str(port) not in open_ports], None
 
 
 def kept(tag: str) -> str:
