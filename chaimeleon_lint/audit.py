@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
+from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.runner import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Settings, UsageError, fail, report, threshold
 
 if TYPE_CHECKING:

@@ -12,9 +12,10 @@ import contextlib
 import sys
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from chaimeleon_lint.interrupt import Interrupted, deferred
+from chaimeleon_lint.records import NamedTuple
 
 if TYPE_CHECKING:
     from chaimeleon_lint.build.engine import Engine

@@ -2,10 +2,10 @@
 
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import NamedTuple
 
 from chaimeleon_lint import compiled
 from chaimeleon_lint.findings import Severity
+from chaimeleon_lint.records import NamedTuple
 
 
 class Variant(NamedTuple):

@@ -14,9 +14,10 @@ raw text comes first, so a folder of unrelated Dockerfiles costs nothing more.
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from chaimeleon_lint.model.siblings import SiblingBase, repository_name
+from chaimeleon_lint.records import NamedTuple
 
 if TYPE_CHECKING:
     from chaimeleon_lint.model.image import Image

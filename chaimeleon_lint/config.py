@@ -2,11 +2,12 @@
 
 import os
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from chaimeleon_lint.files import nearest as nearest_answer
 from chaimeleon_lint.files import read_regular, real_path
 from chaimeleon_lint.findings import Severity
+from chaimeleon_lint.records import NamedTuple
 
 FILE_NAME = ".chaimeleon-lint.toml"
 KINDS = ("batch", "interactive")

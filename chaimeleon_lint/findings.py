@@ -2,7 +2,9 @@
 
 import enum
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
+
+from chaimeleon_lint.records import NamedTuple
 
 
 class Severity(enum.IntEnum):

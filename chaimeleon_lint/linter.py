@@ -3,7 +3,6 @@
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 from chaimeleon_lint.catalogue import Catalogue
 from chaimeleon_lint.checks import CheckFn
@@ -13,6 +12,7 @@ from chaimeleon_lint.model.image import Image
 from chaimeleon_lint.model.siblings import SiblingBase
 from chaimeleon_lint.model.simulate import simulate
 from chaimeleon_lint.profile import Profile, candidates, detect
+from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.source.dockerfile import Dockerfile, parse
 from chaimeleon_lint.source.pragmas import parse_pragmas
 from chaimeleon_lint.source.text import Source

@@ -12,9 +12,9 @@ import json
 import posixpath
 import re
 from pathlib import Path
-from typing import NamedTuple
 
 from chaimeleon_lint import compiled
+from chaimeleon_lint.records import NamedTuple
 
 DEFAULT = "chaimeleon"
 _HERE = Path(__file__).resolve().parent

@@ -9,9 +9,10 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from chaimeleon_lint.discovery import contexts_holding, discover, looks_like_dockerfile
+from chaimeleon_lint.records import NamedTuple
 
 if TYPE_CHECKING:  # annotations only: these modules load lazily, when linting starts
     from chaimeleon_lint.config import Config

@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from chaimeleon_lint.profile import DEFAULT, Profile, load
+from chaimeleon_lint.records import NamedTuple
 
 _NAME = re.compile(r"[^a-z0-9-]+")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -12,9 +12,9 @@ import os
 import shutil
 import socket
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
 
 from chaimeleon_lint.build.stream import Tail, run_bounded
+from chaimeleon_lint.records import NamedTuple
 
 LABEL = "chaimeleon-lint.session"
 OWNER = "chaimeleon-lint.owner"  # host:pid of the run that made it: `prune` leaves a live run's things alone

@@ -12,7 +12,9 @@ import json
 import re
 import tarfile
 from collections.abc import Iterator
-from typing import IO, NamedTuple
+from typing import IO
+
+from chaimeleon_lint.records import NamedTuple
 
 CACHE_PATHS = (
     re.compile(r"^root/\.cache/pip/"), re.compile(r"^home/[^/]+/\.cache/pip/"),

@@ -22,7 +22,6 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 from chaimeleon_lint.build.engine import EXTRAS, STRICT, Engine, Mount
 from chaimeleon_lint.build.jobrun import described, fs_group, lay_out, limits
@@ -33,6 +32,7 @@ from chaimeleon_lint.interrupt import Interrupted, deferred
 from chaimeleon_lint.manifest.objects import host_path
 from chaimeleon_lint.profile import DEFAULT, Profile, load
 from chaimeleon_lint.model.sudoers import grants_in, grants_to
+from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.runspec import RunSpec, describe, expand, guide_env_form
 from chaimeleon_lint.source.dockerfile import Dockerfile
 

@@ -12,10 +12,10 @@ import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 from chaimeleon_lint.build.engine import LABEL, OWNER, Engine
 from chaimeleon_lint.model.effects.common import numeric
+from chaimeleon_lint.records import NamedTuple
 
 
 class Leftover(NamedTuple):

@@ -15,7 +15,8 @@ import subprocess
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+
+from chaimeleon_lint.records import NamedTuple
 
 TAIL_LINES = 40
 LINE_WIDTH = 300

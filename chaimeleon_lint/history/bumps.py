@@ -12,7 +12,6 @@ import posixpath
 import re
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
-from typing import NamedTuple
 
 from chaimeleon_lint.discovery import is_dockerfile
 from chaimeleon_lint.findings import Hit, Span
@@ -21,6 +20,7 @@ from chaimeleon_lint.history.versions import Uncomparable, compare
 from chaimeleon_lint.model.context import Context
 from chaimeleon_lint.model.siblings import repository_name
 from chaimeleon_lint.model.simulate import simulate
+from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.source.dockerfile import Dockerfile, parse
 from chaimeleon_lint.source.variables import Value, raw_words
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import NamedTuple
+
+from chaimeleon_lint.records import NamedTuple
 
 _TIMEOUT = 60
 

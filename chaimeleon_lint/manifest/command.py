@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import NamedTuple
 
 from chaimeleon_lint.profile import DEFAULT, Profile, ProfileError, load
+from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.runspec import RunSpec, RunSpecError, describe, environment, expand, image_reference
 
 PORTS = ((2222, "sshd"), (5900, "vnc-gui"))  # what an interactive app's Service exposes, where it listens

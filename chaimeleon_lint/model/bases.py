@@ -8,10 +8,10 @@ group exists there.
 
 import fnmatch
 import functools
-from typing import NamedTuple
 
 from chaimeleon_lint import compiled
 from chaimeleon_lint.model.image import Account
+from chaimeleon_lint.records import NamedTuple
 
 _PREFIXES = ("docker.io/library/", "index.docker.io/library/", "docker.io/", "index.docker.io/")
 

@@ -8,10 +8,10 @@ services are reached that way too, so those are for a reviewer to look at.
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
-from typing import NamedTuple
 
 from chaimeleon_lint.model.effects.common import Invocation, getopt, unwrap
 from chaimeleon_lint.model.effects.packages import PYTHON, classify, pip_argv
+from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.source.python import OPAQUE, Literal, PyCall
 from chaimeleon_lint.source.shell import Command, Word
 

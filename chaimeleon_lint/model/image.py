@@ -3,10 +3,11 @@
 import fnmatch
 import posixpath
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from chaimeleon_lint.model.effects.common import numeric, rebase, under
 from chaimeleon_lint.model.effects.modes import apply_mode
+from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.source.python import PyCall
 from chaimeleon_lint.source.shell import Command
 from chaimeleon_lint.source.variables import Value

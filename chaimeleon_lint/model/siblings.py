@@ -6,9 +6,9 @@ name is the `name` label of another Dockerfile of the run (or the configuration'
 image holds, as a real build on the sibling just built does.
 """
 
-from typing import NamedTuple
 
 from chaimeleon_lint.model.image import Stage
+from chaimeleon_lint.records import NamedTuple
 
 
 class SiblingBase(NamedTuple):

@@ -14,11 +14,11 @@ import re
 import shlex
 from collections import deque
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from chaimeleon_lint.model.effects.common import absolute, getopt, numeric, under, unwrap
 from chaimeleon_lint.model.effects.packages import PYTHON
 from chaimeleon_lint.model.image import Launch, Missing, Script, Stage, Startup, Step
+from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.source.dockerfile import interpreter
 from chaimeleon_lint.source.python import PyCall, parse_python
 from chaimeleon_lint.source.shell import SHELLS, Command, ShellContext, Word, parse_script

@@ -13,9 +13,9 @@ import posixpath
 import re
 import shlex
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from chaimeleon_lint.profile import Profile
+from chaimeleon_lint.records import NamedTuple
 
 _OUTPUT_WORD = re.compile(r"out|result|save|dest|write|export", re.I)
 _VALUE = re.compile(r"^(-{0,2}[A-Za-z_][\w.-]*=)(.*)$")

@@ -11,12 +11,12 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 from chaimeleon_lint.findings import Hit, Span
 from chaimeleon_lint.model.context import license_of
 from chaimeleon_lint.model.image import Image, Label
 from chaimeleon_lint.profile import Profile
+from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.review.arguments import places
 from chaimeleon_lint.review.location import Location, parse_url
 from chaimeleon_lint.review.repository import Checkout

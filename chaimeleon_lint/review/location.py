@@ -9,8 +9,9 @@ in these URLs; the first segment is taken as the ref, as GitHub's own links usua
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 from urllib.parse import urlsplit
+
+from chaimeleon_lint.records import NamedTuple
 
 _SHA = re.compile(r"^[0-9a-f]{7,40}$")
 

@@ -4,8 +4,9 @@ Markdown comment's table and the JSON report's `review` (one source for both).""
 from __future__ import annotations
 
 import shlex
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
+from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.review.checks import licence_file
 from chaimeleon_lint.review.request import given
 

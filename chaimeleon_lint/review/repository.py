@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import NamedTuple
 
 from chaimeleon_lint.discovery import discover, is_dockerfile
+from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.review.location import Location
 
 CLONE_TIMEOUT = 600

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import shlex
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
+
+from chaimeleon_lint.records import NamedTuple
 
 if TYPE_CHECKING:
     from pathlib import Path

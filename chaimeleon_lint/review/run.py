@@ -13,8 +13,8 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import NamedTuple
 
+from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.review.checks import CHECKS, Subject
 from chaimeleon_lint.review.location import Location, parse_url
 from chaimeleon_lint.review.repository import Checkout

@@ -12,8 +12,8 @@ import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import NamedTuple
 
+from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.report import summary
 from chaimeleon_lint.review.location import parse_url
 from chaimeleon_lint.review.request import Request, parse

@@ -7,8 +7,8 @@ JSON is shell form, as Docker does), and flags such as `--chown` or `--mount`.
 
 import json
 import re
-from typing import NamedTuple
 
+from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.source.shell import SHELLS
 
 KEYWORDS = frozenset(

@@ -3,8 +3,8 @@
 
 import re
 from collections.abc import Sequence
-from typing import NamedTuple
 
+from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.source.dockerfile import Dockerfile
 
 _PRAGMA = re.compile(r"^chaimeleon-lint:\s*(ignore|file-ignore)\s*=\s*([\w\s,-]+?)\s*(?:#.*)?$", re.I)

@@ -6,7 +6,9 @@ literals (strings, numbers, booleans, lists of strings), otherwise they are OPAQ
 """
 
 import ast
-from typing import NamedTuple, Union
+from typing import Union
+
+from chaimeleon_lint.records import NamedTuple
 
 
 class _Opaque:

@@ -9,8 +9,9 @@ word lists) and function bodies. Brace expansion is done only under bash: dash, 
 import functools
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
+from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.source.variables import UNKNOWN, Scope, Value, expand, lookup
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """Turning bytes into the text we lint: size limit, binary detection, BOM, CRLF, UTF-8."""
 
-from typing import NamedTuple
+from chaimeleon_lint.records import NamedTuple
 
 MAX_BYTES = 16 * 1024 * 1024
 """Larger inputs are refused: no real Dockerfile comes near this, and it bounds memory and time."""

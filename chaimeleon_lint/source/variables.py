@@ -9,7 +9,8 @@ environment is known, and for a global ARG that the stage did not declare again.
 
 import re
 from collections.abc import Callable, Mapping
-from typing import NamedTuple
+
+from chaimeleon_lint.records import NamedTuple
 
 _new = tuple.__new__  # a NamedTuple from all its fields, without its generated __new__: tests/test_records.py
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

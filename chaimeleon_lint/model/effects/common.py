@@ -1,8 +1,8 @@
 """Argument parsing shared by the effects: getopt-style options and command wrappers."""
 
 import posixpath
-from typing import NamedTuple
 
+from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.source.shell import Command, Word, program
 
 _new = tuple.__new__  # a NamedTuple from all its fields, without its generated __new__: tests/test_records.py

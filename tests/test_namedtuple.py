@@ -1,0 +1,63 @@
+"""`chaimeleon_lint.records.NamedTuple` behaves as `typing.NamedTuple` does for every use we make of it."""
+
+from __future__ import annotations
+
+import pickle
+import typing
+
+import pytest
+
+from chaimeleon_lint.findings import Hit, Span
+from chaimeleon_lint.records import NamedTuple
+
+
+class Point(NamedTuple):
+    """A point, for the tests."""
+
+    x: int
+    y: int = 0
+    tags: tuple[str, ...] = ()
+
+    @property
+    def norm(self) -> int:
+        return abs(self.x) + abs(self.y)
+
+    def moved(self, dx: int) -> "Point":
+        return self._replace(x=self.x + dx)
+
+
+class Typed(typing.NamedTuple):
+    """A point, for the tests."""
+
+    x: int
+    y: int = 0
+    tags: tuple[str, ...] = ()
+
+
+def test_same_behaviour_as_typing_namedtuple() -> None:
+    ours, theirs = Point(1), Typed(1)
+    assert tuple(ours) == tuple(theirs) == (1, 0, ()) and ours == theirs
+    assert Point._fields == Typed._fields and Point._field_defaults == Typed._field_defaults
+    assert Point.__doc__ == Typed.__doc__ and Point.__module__ == Typed.__module__ == __name__
+    assert Point.__qualname__ == "Point" and list(Point.__annotations__) == ["x", "y", "tags"]
+    assert ours.moved(2).norm == 3 and isinstance(ours, tuple) and hash(ours) == hash(theirs)
+    assert repr(ours) == "Point(x=1, y=0, tags=())" and ours._asdict() == theirs._asdict()
+
+
+def test_pickles_as_the_forked_workers_need() -> None:
+    hit = Hit(Span.at(3), {"a": 1}, variant="v")
+    assert pickle.loads(pickle.dumps(hit)) == hit and pickle.loads(pickle.dumps(Point(4, 5))) == Point(4, 5)
+
+
+def test_mistakes_typing_refuses_are_refused() -> None:
+    with pytest.raises(TypeError, match="without a default follows"):
+        class _Wrong(NamedTuple):
+            a: int = 0
+            b: int
+    with pytest.raises(AttributeError, match="_replace"):
+        class _Clash(NamedTuple):
+            a: int
+
+            def _replace(self) -> None: ...
+    with pytest.raises(TypeError, match="class syntax"):
+        NamedTuple("X", [("a", int)])
