@@ -133,7 +133,7 @@ def _one(engine: Engine, result: Result, request: BuildRequest, job: Job, source
     build_options = BuildOptions(
         engine=request.engine, build_args=request.build_args, target=request.target,
         smoke_args=request.smoke_args if request.smoke_args is not None else cfg.smoke_args,
-        smoke_env=request.smoke_env, size=request.size, platform_equal=request.platform_equal,
+        smoke_env=request.smoke_env or cfg.smoke_env, size=request.size, platform_equal=request.platform_equal,
         smoke_timeout=request.smoke_timeout, service_timeout=min(request.smoke_timeout, 120),
         size_budget=(cfg.size_budget_mb or 10240) * 1024 * 1024, keep_image=request.keep_image,
         verbose=request.verbose, platform=result.platform, aliases=aliases)

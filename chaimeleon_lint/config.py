@@ -28,6 +28,7 @@ class Config(NamedTuple):
     known_base_images: tuple[str, ...] | None = None
     kind: str | None = None
     smoke_args: str | None = None
+    smoke_env: tuple[tuple[str, str], ...] = ()  # jobman v2's `-e NAME=VALUE` of the smoke run
     size_budget_mb: int | None = None
     sibling_images: tuple[tuple[str, Path], ...] = ()  # image name in FROM → its Dockerfile
     platform: str | None = None  # a shipped profile's name, or a profile file (relative to the configuration)
@@ -76,8 +77,8 @@ def load(path: Path) -> Config:
         data = data.get("tool", {}).get("chaimeleon-lint", {})
     if not isinstance(data, dict):
         raise ConfigError(path, "tool.chaimeleon-lint", "must be a table")
-    known = {"ignore", "severity", "failure-threshold", "known-base-images", "kind", "smoke-args", "size-budget-mb",
-             "sibling-images", "platform"}
+    known = {"ignore", "severity", "failure-threshold", "known-base-images", "kind", "smoke-args", "smoke-env",
+             "size-budget-mb", "sibling-images", "platform"}
     for key in data:
         if key not in known:
             raise ConfigError(path, key, f"unknown key (known: {', '.join(sorted(known))})")
@@ -102,6 +103,14 @@ def load(path: Path) -> Config:
     smoke_args = data.get("smoke-args")
     if smoke_args is not None and not isinstance(smoke_args, str):
         raise ConfigError(path, "smoke-args", "must be a string")
+    smoke_env: tuple[tuple[str, str], ...] = ()
+    if "smoke-env" in data:
+        from chaimeleon_lint.runspec import RunSpecError, environment
+
+        try:
+            smoke_env = environment(_strings(path, "smoke-env", data["smoke-env"]))
+        except RunSpecError as exc:
+            raise ConfigError(path, "smoke-env", str(exc)) from None
     budget = data.get("size-budget-mb")
     if budget is not None and (not isinstance(budget, int) or isinstance(budget, bool) or budget <= 0):
         raise ConfigError(path, "size-budget-mb", "must be a positive integer")
@@ -118,6 +127,7 @@ def load(path: Path) -> Config:
         platform=platform,
         sibling_images=tuple((name, path.parent / target) for name, target in siblings.items()),
         smoke_args=smoke_args,
+        smoke_env=smoke_env,
         size_budget_mb=budget,
         ignore=_strings(path, "ignore", data.get("ignore", [])),
         severity=tuple(severity),

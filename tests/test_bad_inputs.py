@@ -175,6 +175,7 @@ def test_invalid_dockerignore_patterns_are_reported_and_the_rest_still_apply(tmp
     ('ignore = "CHL101"', "ignore"), ("ignore = [1]", "ignore"), ("severity = []", "severity"),
     ('severity = { CHL101 = 3 }', "severity.CHL101"), ('severity = { CHL101 = "loud" }', "severity.CHL101"),
     ("failure-threshold = 2", "failure-threshold"), ('kind = "web"', "kind"), ("smoke-args = 1", "smoke-args"),
+    ("smoke-env = \"A=1\"", "smoke-env"), ("smoke-env = [\"1A=1\"]", "smoke-env"),
     ("size-budget-mb = -5", "size-budget-mb"), ("size-budget-mb = true", "size-budget-mb"),
     ('known-base-images = "x"', "known-base-images"), ("sibling-images = 1", "sibling-images"),
     ("colour = true", "colour"), ("ignore = [", "(syntax)"), ('ignore = ["CHL999"]', "CHL999"),
