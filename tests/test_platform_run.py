@@ -14,7 +14,7 @@ import pytest
 
 from chaimeleon_lint.build.engine import STRICT, Engine, Mount, detect
 from chaimeleon_lint.build.jobrun import lay_out, limits
-from chaimeleon_lint.build.phase import BuildOptions, run_phase
+from chaimeleon_lint.build.phase import BuildOptions, run_phase, split_attempts
 from chaimeleon_lint.manifest.objects import manifests
 from chaimeleon_lint.manifest.yaml import dump
 from chaimeleon_lint.profile import load
@@ -66,6 +66,18 @@ def test_no_dataset_no_datalake_and_placeholders_need_a_dataset() -> None:
 def test_the_guides_env_form_is_named_for_what_it_does() -> None:
     assert "receives `--` and each NAME=VALUE as arguments" in (guide_env_form(["--", "IN=x"]) or "")
     assert guide_env_form(["-i", "x"]) is None and guide_env_form(["--", "-v"]) is None
+
+
+@pytest.mark.parametrize(("attempts", "inside", "outside"), [
+    (["dns py-repo-service.package-repos-proxy", "tcp 3141"], 2, 0),
+    (["dns orthanc.platform.svc.cluster.local.", "tcp 8042"], 2, 0),
+    (["dns py-repo-service.package-repos-proxy", "dns pypi.org", "tcp 443"], 1, 2),
+    (["tcp 443"], 0, 1), (["dns download.pytorch.org"], 0, 1),
+])
+def test_network_attempts_the_platform_lets_through_are_not_findings(attempts: list[str], inside: int,
+                                                                      outside: int) -> None:
+    allowed, reported = split_attempts(attempts, load("chaimeleon"))
+    assert (len(allowed), len(reported)) == (inside, outside)
 
 
 def test_a_user_profile_without_run_settings_runs_as_the_default(tmp_path: Path) -> None:

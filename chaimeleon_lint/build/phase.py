@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 import uuid
+from urllib.parse import urlsplit
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -409,9 +410,30 @@ def smoke(engine: Engine, tag: str, session: str, scripts: Mount, entry: list[st
     elif first.failure is not None:
         hits.append(("CHL807", Hit(None, {"argv": shown, "what": first.failure, "tail": first.tail,
                                           "settings": settings + " (platform-equal)"})))
-    if first.attempts:
-        hits.append(("CHL808", Hit(None, {"argv": shown, "attempts": ", ".join(first.attempts[:8])})))
+    inside, outside = split_attempts(first.attempts, profile)
+    if inside:
+        outcome.notes.append(f"the smoke run looked up the platform's own services ({', '.join(inside[:4])}): "
+                             "the platform's network lets them through, this run's does not")
+    if outside:
+        hits.append(("CHL808", Hit(None, {"argv": shown, "attempts": ", ".join(outside[:8]), "settings": settings})))
     return hits
+
+
+def split_attempts(attempts: Sequence[str], profile: Profile) -> tuple[list[str], list[str]]:
+    """The sentinel's reports (`dns NAME`, `tcp PORT`) the platform's network lets through (name
+    look-ups of its PyPI mirror and in-cluster services, and the connections that follow when every
+    look-up was such), and the others: those reach for the Internet."""
+    mirror = (urlsplit(profile.pypi_mirror).hostname or "").lower()
+
+    def inside(name: str) -> bool:
+        name = name.rstrip(".").lower()
+        return name == mirror or name.endswith((".svc", ".svc.cluster.local"))
+
+    looked_up = [a for a in attempts if a.startswith("dns ")]
+    allowed = [a for a in looked_up if inside(a[4:])]
+    if looked_up and len(allowed) == len(looked_up):
+        return list(attempts), []
+    return allowed, [a for a in attempts if a not in allowed]
 
 
 class _Ran(NamedTuple):
