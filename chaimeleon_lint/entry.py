@@ -1,8 +1,9 @@
 """The program's entry point. File names alone, which is how pre-commit and editors call it, and
-file names with the few options editors and CI add (`--format json`, `-q`, `--color never`,
-`--failure-threshold`, `--platform`, `--config`), are linted without loading the command-line
-parser (click costs more than a file's whole lint); anything else (another option, a subcommand,
-no argument, a value click would refuse) goes to the parser in cli.py, which says what is wrong.
+file names with the options editors and CI add (`--format json`, `-q`, `--color never`,
+`--failure-threshold`, `--platform`, `--config`, `--select`, `--ignore`, `--kind`, `--context`,
+`--jobs`), are linted without loading the command-line parser (click costs more than a file's
+whole lint); anything else (another option, a subcommand, no argument, a value click would
+refuse, an unknown rule) goes to the parser in cli.py, which says what is wrong.
 """
 
 import gc
@@ -22,7 +23,10 @@ def plain(args: list[str]) -> bool:
 _VALUED = {"--format": ("fmt", ("text", "json", "sarif", "github", "markdown")),
            "--color": ("color", ("auto", "always", "never")),
            "--failure-threshold": ("threshold", ("error", "warning", "info", "none")),
-           "--platform": ("platform", None), "--config": ("config_path", None)}
+           "--platform": ("platform", None), "--config": ("config_path", None),
+           "--kind": ("kind", ("batch", "interactive")), "--context": ("context_dir", None),
+           "--jobs": ("workers", None), "-j": ("workers", None)}
+_LISTS = {"--select": "select", "--ignore": "ignore"}  # repeatable, comma-separated
 _FLAGS = {"-q": ("quiet", True), "--quiet": ("quiet", True), "--no-color": ("color", "never")}
 
 
@@ -35,15 +39,21 @@ def quick_options(args: list[str]) -> tuple[list[str], dict[str, object]] | None
     while i < len(args):
         arg = args[i]
         name, eq, value = arg.partition("=") if arg.startswith("--") else (arg, "", "")
-        if name in _VALUED:
+        if name in _VALUED or name in _LISTS:
             if not eq:
                 if i + 1 >= len(args):
                     return None
                 i, value = i + 1, args[i + 1]
+            if name in _LISTS:
+                names = [n.strip() for n in value.split(",") if n.strip()]
+                chosen[_LISTS[name]] = (*chosen.get(_LISTS[name], ()), *names)  # type: ignore[misc]
+                i += 1
+                continue
             field, allowed = _VALUED[name]
-            if (allowed is not None and value not in allowed) or not value:
+            if (allowed is not None and value not in allowed) or not value \
+                    or field == "workers" and not value.isdigit():
                 return None
-            chosen[field] = value
+            chosen[field] = int(value) or os.cpu_count() or 1 if field == "workers" else value
         elif arg in _FLAGS:
             field, flag = _FLAGS[arg]
             chosen[field] = flag
@@ -76,12 +86,18 @@ def _lint(args: list[str], options: dict[str, object] | None = None) -> int:
     from chaimeleon_lint.interrupt import Interrupted, handled
     from chaimeleon_lint.runner import Settings, run
 
-    fields = dict(options or {})
-    if "config_path" in fields:
-        fields["config_path"] = Path(str(fields["config_path"]))
+    fields: dict[str, object] = {"workers": os.cpu_count() or 1, **(options or {})}
+    for key in ("config_path", "context_dir"):
+        if key in fields:
+            fields[key] = Path(str(fields[key]))
+    if "select" in fields or "ignore" in fields:
+        from chaimeleon_lint import catalogue
+
+        if catalogue.load().unknown([*fields.get("select", ()), *fields.get("ignore", ())]):  # type: ignore[misc]
+            return _parsed()  # which names them
     try:
         with handled():  # the defaults of `chaimeleon-lint PATHS`, and the options given
-            return run(tuple(args), Settings(workers=os.cpu_count() or 1, **fields))  # type: ignore[arg-type]
+            return run(tuple(args), Settings(**fields))  # type: ignore[arg-type]
     except Interrupted as exc:
         print(exc.message(), file=sys.stderr, flush=True)
         return exc.exit_code

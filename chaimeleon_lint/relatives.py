@@ -14,11 +14,10 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from chaimeleon_lint.chain import label_matcher, names, references
 from chaimeleon_lint.discovery import discover
 from chaimeleon_lint import files
 from chaimeleon_lint.files import nearest
-from chaimeleon_lint.model.siblings import repository_name
+from chaimeleon_lint.model.siblings import references, repository_name
 
 _MAX_BYTES = 1024 * 1024  # larger files are not Dockerfiles worth a look here
 
@@ -56,6 +55,8 @@ def needed(texts: Iterable[str], root: Path, known: set[str]) -> list[Path]:
     others = [p for p in discover(root) if os.path.realpath(p) not in known]
     if not others:
         return []
+    from chaimeleon_lint.chain import label_matcher, names  # here: most runs need no sibling
+
     labelled: list[tuple[Path, str, list]] = []  # type: ignore[type-arg]
     for path in others:
         text = _text(path)

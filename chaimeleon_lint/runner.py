@@ -410,13 +410,15 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
         if not isinstance(made, str):
             jobs.append(made)
 
-    from chaimeleon_lint.chain import link
-
     rows: list = []  # type: ignore[type-arg]
-    jobs, chains = link(jobs)
+    chains = None
+    if len(jobs) > 1 or request is not None:  # one file linted alone has no chain: the module stays unloaded
+        from chaimeleon_lint.chain import link
+
+        jobs, chains = link(jobs)
+        for note in chains.notes:
+            fail(note)
     linted = [n for n, each in enumerate(jobs) if not each.hidden or request is not None]  # --build builds parents
-    for note in chains.notes:
-        fail(note)
     done: dict[int, tuple[Result, Source]] = {}
     sources: dict[str, list[str]] = {}
     diffs: list[str] = []
@@ -463,6 +465,7 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
     if request is not None:
         from chaimeleon_lint.builds import NoEngine, build_all
 
+        assert chains is not None  # linked whenever a build is asked for
         try:
             results, rows = build_all(jobs, done, chains, request, cat,
                                       changed if settings.since is not None else None, settings.variant)

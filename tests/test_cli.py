@@ -353,14 +353,27 @@ def test_the_fast_path_takes_cli_s_options_with_cli_s_values() -> None:
     params = {opt: p for p in cli.main.params for opt in p.opts}
     for name, (field, allowed) in entry._VALUED.items():
         param = params[name]
-        assert {"failure_threshold": "threshold"}.get(param.name, param.name) == field
+        assert {"failure_threshold": "threshold", "jobs": "workers"}.get(param.name, param.name) == field
         if allowed is not None:
             assert tuple(param.type.choices) == allowed
-    assert all(flag in params for flag in entry._FLAGS)
+    assert all(flag in params for flag in entry._FLAGS) and all(params[o].multiple for o in entry._LISTS)
     assert entry.quick_options(["--format", "json", "-q", "Dockerfile"]) == (["Dockerfile"], {"fmt": "json", "quiet": True})
-    for refused in (["--format", "yaml", "x"], ["--format"], ["--select", "CHL101", "x"], ["--format", "json"],
-                    ["review", "--format", "json"]):
+    assert entry.quick_options(["--ignore", "CHL101,CHL102", "--ignore=CHL103", "-j", "1", "x"]) == (
+        ["x"], {"ignore": ("CHL101", "CHL102", "CHL103"), "workers": 1})
+    for refused in (["--format", "yaml", "x"], ["--format"], ["--select", "CHL101"], ["--format", "json"],
+                    ["review", "--format", "json"], ["--kind", "web", "x"], ["--jobs", "-1", "x"], ["-j", "two", "x"]):
         assert entry.quick_options(refused) is None  # click parses these, and says what is wrong
+
+
+def test_select_ignore_kind_context_on_the_fast_path_as_through_click(tmp_path: Path) -> None:
+    where = ROOT / "examples" / "noncompliant"
+    options = ("--format", "json", "--ignore", "CHL101,dockerfile-syntax", "--select=CHL101,CHL201,CHL203",
+               "--select", "CHL301,CHL501,CHL502,CHL901", "--kind", "batch", "--context", str(where), "-j", "1")
+    fast = run(*options, "Dockerfile", cwd=where)
+    parsed = run(*options, "--smoke-timeout", "30", "Dockerfile", cwd=where)  # an option only click takes
+    assert (fast.returncode, fast.stdout) == (parsed.returncode, parsed.stdout) and fast.stdout.count('"rule"') > 2
+    unknown = run("--ignore", "CHL999", "Dockerfile", cwd=where)
+    assert unknown.returncode == 2 and "CHL999" in unknown.stderr and not unknown.stdout
 
 
 def test_a_run_with_options_is_the_same_on_the_fast_path_and_through_click() -> None:

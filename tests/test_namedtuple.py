@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import pickle
 import typing
 
@@ -42,6 +43,30 @@ def test_same_behaviour_as_typing_namedtuple() -> None:
     assert Point.__qualname__ == "Point" and list(Point.__annotations__) == ["x", "y", "tags"]
     assert ours.moved(2).norm == 3 and isinstance(ours, tuple) and hash(ours) == hash(theirs)
     assert repr(ours) == "Point(x=1, y=0, tags=())" and ours._asdict() == theirs._asdict()
+    assert Point(x=2, tags=("a",)) == Typed(x=2, tags=("a",)) == (2, 0, ("a",))
+    assert [(q.name, q.default) for q in inspect.signature(Point).parameters.values()] == \
+        [(q.name, q.default) for q in inspect.signature(Typed).parameters.values()]
+    assert Point._make([1, 2, ()]) == (1, 2, ()) and Point.__match_args__ == ("x", "y", "tags")
+    with pytest.raises(TypeError):
+        Point()
+    with pytest.raises(TypeError):
+        Point._make([1])
+    with pytest.raises(ValueError, match="z"):
+        ours._replace(z=1)
+    with pytest.raises(AttributeError):
+        ours.x = 5  # type: ignore[misc]
+
+
+class Empty(NamedTuple):
+    pass
+
+
+class Single(NamedTuple):
+    only: int
+
+
+def test_no_field_and_one_field() -> None:
+    assert Empty() == () and Single(3) == (3,) and Single(only=4).only == 4 and repr(Single(1)) == "Single(only=1)"
 
 
 def test_pickles_as_the_forked_workers_need() -> None:
