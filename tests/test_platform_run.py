@@ -255,14 +255,15 @@ def test_podman_kube_play_runs_the_manifests_pod_alike(tmp_path: Path) -> None:
         subprocess.run(["podman", "rmi", "-f", tag], capture_output=True, timeout=120, check=False)
 
 
-NEEDS_SETUID = """\
-FROM debian:bookworm
-LABEL name="needs-setuid" version="1.0"
-RUN groupadd -g 1000 chaimeleon && useradd -m -u 1000 -g 1000 chaimeleon
-RUN cp /usr/bin/id /usr/local/bin/rootid && chmod 4755 /usr/local/bin/rootid
-USER 1000:1000
-ENTRYPOINT ["/bin/sh", "-c", "test \\"$(rootid -u)\\" = 0"]
-"""
+def _setuid_image(name: str, entrypoint: str) -> str:
+    """An image whose start needs a setuid-root program to work: what no-new-privileges takes away."""
+    return (f'FROM debian:bookworm\nLABEL name="{name}" version="1.0"\n'
+            "RUN groupadd -g 1000 chaimeleon && useradd -m -u 1000 -g 1000 chaimeleon\n"
+            "RUN cp /usr/bin/id /usr/local/bin/rootid && chmod 4755 /usr/local/bin/rootid\n"
+            f"USER 1000:1000\nENTRYPOINT {entrypoint}\n")
+
+
+NEEDS_SETUID = _setuid_image("needs-setuid", '["/bin/sh", "-c", "test \\"$(rootid -u)\\" = 0"]')
 
 
 @needs_engines
@@ -280,14 +281,10 @@ def test_an_image_that_needs_only_what_the_platform_allows_is_a_warning_naming_w
     assert not [rule for rule, _ in equal.hits if rule == "CHL807"], equal.hits
 
 
-DESKTOP_NEEDS_SETUID = """\
-FROM debian:bookworm
-LABEL name="needs-setuid-desktop" version="1.0"
-RUN groupadd -g 1000 chaimeleon && useradd -m -u 1000 -g 1000 chaimeleon
-RUN cp /usr/bin/id /usr/local/bin/rootid && chmod 4755 /usr/local/bin/rootid
-USER 1000:1000
-ENTRYPOINT ["/bin/sh", "-c", "[ \\"$(rootid -u)\\" = 0 ] && [ -n \\"$PASSWORD\\" ] && exec perl -MIO::Socket::INET -e '@s = map { IO::Socket::INET->new(LocalPort => $_, Listen => 1, ReuseAddr => 1) or die } 5900, 2222; sleep 600'; sleep 600"]
-"""
+DESKTOP_NEEDS_SETUID = _setuid_image(
+    "needs-setuid-desktop", '["/bin/sh", "-c", "[ \\"$(rootid -u)\\" = 0 ] && [ -n \\"$PASSWORD\\" ] && exec perl '
+    "-MIO::Socket::INET -e '@s = map { IO::Socket::INET->new(LocalPort => $_, Listen => 1, ReuseAddr => 1) or die } "
+    "5900, 2222; sleep 600'; sleep 600\"]")
 
 
 @needs_engines
