@@ -158,6 +158,14 @@ def test_manifest_command_from_a_dockerfile_and_its_errors(tmp_path: Path) -> No
     assert [d["kind"] for d in desktop] == ["Secret", "Deployment", "Service"]
     eucaim = yaml.safe_load(_cli("manifest", str(root / "eucaim-batch-app")).stdout)
     assert "/home/ds/persistent-home" in json.dumps(eucaim)
+    odd = tmp_path / "odd"
+    odd.mkdir()
+    (odd / "Dockerfile").write_text('FROM ubuntu:22.04\nLABEL name="Lung Segmentation" version="0.0.3 - testing"\n'
+                                    'ENTRYPOINT ["python3", "/app/main.py"]\n')
+    labelled = _cli("manifest", str(odd))
+    assert yaml.safe_load(labelled.stdout)["spec"]["template"]["spec"]["containers"][0]["image"].endswith(
+        "/lung-segmentation:latest")
+    assert "'0.0.3 - testing' is no image tag" in labelled.stderr and "'Lung Segmentation' is no image name" in labelled.stderr
     for args, message in [(("nothere/Dockerfile",), "no such file"), (("img:1", "--size", "huge"), "unknown size"),
                           (("img:1", "--smoke-args", "{dataset}"), "--dataset"), (("img:1", "--env", "1X=2"), "NAME=VALUE"),
                           (("img:1", "--kind", "interactive", "--smoke-args", "x"), "takes no arguments"),

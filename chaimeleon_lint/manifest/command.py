@@ -7,6 +7,7 @@ sentence; nothing is written but the YAML on standard output.
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from chaimeleon_lint.profile import DEFAULT, Profile, ProfileError, load
 from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.runspec import RunSpec, RunSpecError, describe, environment, expand, image_reference
 
-PORTS = ((2222, "sshd"), (5900, "vnc-gui"))  # what an interactive app's Service exposes, where it listens
+PORTS = ((2222, "sshd"), (5900, "vnc-gui"))
+_TAG = re.compile(r"[\w][\w.-]{0,127}")  # the engines' rule for a tag
+_REPOSITORY = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")  # one path component of an image name  # what an interactive app's Service exposes, where it listens
 
 
 class ManifestError(Exception):
@@ -89,13 +92,24 @@ def _from_dockerfile(path: Path, chosen: Profile | None, request: ManifestReques
         notes.append(f"{path}: no literal `name` label: the image is called {name_text!r} (give --image REF)")
     else:
         name_text = name.text
-    if version is None or not version.known or not version.text:
+    tag = version.text if version is not None and version.known else ""
+    if not tag:
         notes.append(f"{path}: no literal `version` label: the tag is `latest` (give --image REF)")
+    elif not _TAG.fullmatch(tag):
+        notes.append(f"{path}: the `version` label {tag!r} is no image tag: the tag is `latest` (give --image REF)")
+        tag = ""
+    if not _REPOSITORY.fullmatch(name_text):
+        notes.append(f"{path}: the `name` label {name_text!r} is no image name: called {_slug(name_text)!r} "
+                     "(give --image REF)")
+        name_text = _slug(name_text)
     ports = tuple((p, n) for p, n in PORTS if ("ssh" if p == 2222 else "vnc") in final.capabilities
                   or any(e == p for e, _ in final.exposes)) if image.kind == "interactive" else ()
-    reference = image_reference(image.platform, image.kind, name_text,
-                                version.text if version is not None and version.known else "")
+    reference = image_reference(image.platform, image.kind, name_text, tag)
     return image.platform, image.kind, reference, ports
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "app"
 
 
 def render(request: ManifestRequest) -> tuple[str, list[str]]:
