@@ -305,3 +305,10 @@ def test_a_desktop_that_starts_only_as_the_platform_allows_is_a_warning(tmp_path
     closed = [hit for rule, hit in outcome.hits if rule == "CHL809"]
     assert [h.variant for h in closed] == ["stricter"], outcome.hits  # and PASSWORD was set, as the chart sets it
     assert closed[0].params["port"] == "5900/2222"
+
+
+@pytest.mark.parametrize(("args", "message"), [(("--smoke-env", "1X=2"), "NAME=VALUE"),
+                                               (("--size", "huge"), "unknown size 'huge'")])
+def test_build_options_of_the_run_are_checked_before_anything_runs(args: tuple[str, ...], message: str) -> None:
+    done = _cli("--build", *args, str(Path(__file__).resolve().parent.parent / "examples" / "batch-app"))
+    assert done.returncode == 2 and message in done.stderr and not done.stdout and "Traceback" not in done.stderr
