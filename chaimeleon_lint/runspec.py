@@ -19,6 +19,7 @@ from chaimeleon_lint.records import NamedTuple
 
 _NAME = re.compile(r"[^a-z0-9-]+")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_DATASET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")  # one folder under <home>/datasets
 
 
 class RunSpecError(Exception):
@@ -140,6 +141,9 @@ def describe(profile: Profile, image: str, kind: str = "batch", args: Sequence[s
              ports: Sequence[tuple[int, str]] = ()) -> RunSpec:
     """The run the platform makes of `image` for this request."""
     run = settings(profile)
+    for dataset in datasets:
+        if not _DATASET.match(dataset):
+            raise RunSpecError(f"{dataset!r}: a dataset id is one folder name (letters, digits, `.`, `_`, `-`)")
     datasets_dir, persistent_home, shared = (*profile.mount_dirs[:3], None, None)[:3]
     volumes = []
     if datasets:

@@ -169,7 +169,8 @@ def test_manifest_command_from_a_dockerfile_and_its_errors(tmp_path: Path) -> No
     for args, message in [(("nothere/Dockerfile",), "no such file"), (("img:1", "--size", "huge"), "unknown size"),
                           (("img:1", "--smoke-args", "{dataset}"), "--dataset"), (("img:1", "--env", "1X=2"), "NAME=VALUE"),
                           (("img:1", "--kind", "interactive", "--smoke-args", "x"), "takes no arguments"),
-                          (("img:1", "--volumes", "rel"), "absolute"), (("img:1", "--smoke-args", "'open"), "quotation")]:
+                          (("img:1", "--volumes", "rel"), "absolute"),
+                          (("img:1", "--dataset", "../etc"), "one folder name"), (("img:1", "--smoke-args", "'open"), "quotation")]:
         failed = _cli("manifest", *args)
         assert failed.returncode == 2 and message in failed.stderr and not failed.stdout, (args, failed.stderr)
         assert "Traceback" not in failed.stderr
