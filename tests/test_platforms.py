@@ -91,7 +91,8 @@ def test_the_catalogue_table_of_platforms() -> None:
     assert eucaim.authorization.endswith("publicly accessible in the platform images repository.")
     for reference in ("harbor.chaimeleon-eu.i3m.upv.es/chaimeleon-library-batch/ubuntu-python:0.3.1",
                       "harbor.chaimeleon-eu.i3m.upv.es/chaimeleon-library/ubuntu_python_tensorflow:1.0",
-                      "chaimeleon-eu.i3m.upv.es:10443/chaimeleon-library/ubuntu-python:1"):
+                      "chaimeleon-eu.i3m.upv.es:10443/chaimeleon-library/ubuntu-python:1",
+                      "chaimeleon-eu.i3m.upv.es:10443/chaimeleon-library-batch/ubuntu_python:0.2"):  # `chaimeleon-library*/*`
         assert chaimeleon.matches(reference) and not eucaim.matches(reference)
     for reference in (EUCAIM_BASE, "harbor.eucaim-node.i3m.upv.es:5000/library/ubuntu-python-tensorflow:2"):
         assert eucaim.matches(reference) and not chaimeleon.matches(reference)
