@@ -29,7 +29,7 @@ _QUIET = click.option("-q", "--quiet", is_flag=True, help="Only the findings, on
 _KIND = click.option("--kind", type=click.Choice(["batch", "interactive"]), help="Kind of application, if not detected.")
 _SMOKE_ARGS = click.option(
     "--smoke-args", metavar="ARGS", help="Arguments jobman would pass after `--`; {dataset} and {output} expand to "
-    "container paths; `-- K=V ...` sets environment variables instead.")
+    "container paths; a leading `--` is passed on, as jobman does (variables: --smoke-env).")
 
 _SMOKE_ENV = click.option("--smoke-env", "smoke_env", multiple=True, metavar="NAME=VALUE",
                           help="An environment variable of the smoke run, as jobman v2's `-e` sets it (repeatable).")

@@ -11,6 +11,7 @@ size's resources. No hardening fields: the platform sets none. Its network block
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from collections.abc import Sequence
 
@@ -44,6 +45,23 @@ class Volume(NamedTuple):
     read_only: bool
     what: str  # dataset, datalake, persistent-home, persistent-shared-folder
     dataset: str | None = None  # the dataset's id
+
+    def host(self, root: str) -> str:
+        """Its host folder under `root`, where the manifests' hostPath and the local run put it:
+        datasets/<id>, datalake, persistent-home, persistent-shared-folder."""
+        return posixpath.join(root, "datasets", self.dataset) if self.dataset else posixpath.join(root, self.what)
+
+
+class Service(NamedTuple):
+    """A port an interactive application listens on."""
+
+    port: int
+    name: str  # the port's name in the chart's Service
+    label: str  # how findings name it
+    capability: str  # what the model says an image providing it has
+
+
+SERVICES = (Service(5900, "vnc-gui", "VNC", "vnc"), Service(2222, "sshd", "SSH", "ssh"))
 
 
 class Settings(NamedTuple):
@@ -104,6 +122,9 @@ class RunSpec(NamedTuple):
         last = self.image.rsplit("/", 1)[-1].split("@", 1)[0].split(":", 1)[0].lower()
         return _NAME.sub("-", last).strip("-")[:50] or "app"
 
+    def volume(self, what: str) -> Volume:
+        return next(v for v in self.volumes if v.what == what)
+
     def summary(self) -> str:
         """The settings in one sentence, for findings, notes and the review comment."""
         groups = "".join(f" + group {g}" for g in self.groups)
@@ -144,7 +165,9 @@ def describe(profile: Profile, image: str, kind: str = "batch", args: Sequence[s
     for dataset in datasets:
         if not _DATASET.match(dataset):
             raise RunSpecError(f"{dataset!r}: a dataset id is one folder name (letters, digits, `.`, `_`, `-`)")
-    datasets_dir, persistent_home, shared = (*profile.mount_dirs[:3], None, None)[:3]
+    chosen = run.size(size)
+    datasets_dir, persistent_home, *more = profile.mount_dirs  # the guide's order; the schema asks for two
+    shared = more[0] if more else None
     volumes = []
     if datasets:
         volumes.append(Volume("datalake", run.datalake, True, "datalake"))
@@ -154,15 +177,15 @@ def describe(profile: Profile, image: str, kind: str = "batch", args: Sequence[s
     if shared:
         volumes.append(Volume("shared-folder", shared, False, "persistent-shared-folder"))
     prefix = run.annotations
-    annotations = [(f"{prefix}/jobResourcesFlavor", run.size(size).name)]
+    annotations = [(f"{prefix}/jobResourcesFlavor", chosen.name)]
     if datasets:
         annotations += [(f"{prefix}/datasetsIDs", ",".join(datasets)), (f"{prefix}/datasetsMountPoint", datasets_dir)]
     annotations += [(f"{prefix}/persistentHomeMountPoint", persistent_home)]
     if shared:
         annotations.append((f"{prefix}/persistentSharedFolderMountPoint", shared))
-    return RunSpec(profile, image, kind, tuple(args), tuple(env), tuple(datasets), run.size(size), profile.uid,
+    return RunSpec(profile, image, kind, tuple(args), tuple(env), tuple(datasets), chosen, profile.uid,
                    profile.gid, profile.gid, (run.user_group,), tuple(volumes), tuple(annotations),
-                   ((run.node_selector, run.size(size).name),), run.priority_class, tuple(ports))
+                   ((run.node_selector, chosen.name),), run.priority_class, tuple(ports))
 
 
 def expand(words: Sequence[str], profile: Profile, dataset: str | None) -> tuple[str, ...]:

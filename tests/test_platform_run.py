@@ -247,7 +247,7 @@ def test_podman_kube_play_runs_the_manifests_pod_alike(tmp_path: Path) -> None:
                            capture_output=True, text=True, timeout=600, check=False)
     assert built.returncode == 0, built.stderr
     spec = describe(load("chaimeleon"), tag, "batch", ["a b", "c"], [("GREETING", "hi")], ["sample-dataset"])
-    lay_out(spec, tmp_path / "volumes", "https://dataset-service.invalid/datasets/")
+    lay_out(spec, tmp_path / "volumes")
     pod = tmp_path / "pod.yaml"
     pod.write_text(dump(manifests(spec, "pod", str(tmp_path / "volumes"))))
     container = f"{spec.app}-container-main"

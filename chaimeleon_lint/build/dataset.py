@@ -68,8 +68,10 @@ def dicom_file(patient: str, study: str, series: str, number: int) -> bytes:
 
 
 def write_dataset(root: Path, dataset_id: str, studies: int = 2, series: int = 2, slices: int = 3,
-                  dataset_url: str = "https://dataset-service.invalid/datasets/") -> list[dict]:
-    """Write the dataset under root and return its index."""
+                  dataset_url: str = "") -> list[dict]:
+    """Write the dataset under root and return its index; `dataset_url` is the platform's dataset
+    service (a profile may name none: then an address that resolves nowhere)."""
+    dataset_url = dataset_url or "https://dataset-service.invalid/datasets/"
     index = []
     for s in range(1, studies + 1):
         subject = f"case-{s:04d}"

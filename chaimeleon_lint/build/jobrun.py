@@ -7,28 +7,28 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from chaimeleon_lint.build.dataset import write_dataset
 from chaimeleon_lint.build.engine import EXTRAS, Mount
-from chaimeleon_lint.manifest.objects import host_path
 from chaimeleon_lint.runspec import RunSpec, Size
 
 _UNITS = {"Ki": "k", "Mi": "m", "Gi": "g", "Ti": "t"}
 
 
-def lay_out(spec: RunSpec, root: Path, dataset_url: str) -> list[Mount]:
+def lay_out(spec: RunSpec, root: Path) -> list[Mount]:
     """The host folder of each volume under `root` (as the manifest's hostPath), and its mount: a
     sample dataset under each dataset id, an empty datalake, writable persistent folders."""
     mounts = []
     root.mkdir(parents=True, exist_ok=True)
     root.chmod(0o755)
     for volume in spec.volumes:
-        folder = Path(host_path(str(root), volume.what, volume.dataset))
+        folder = Path(volume.host(str(root)))
         folder.mkdir(parents=True, exist_ok=True)
         for made in folder.relative_to(root).parents:
             (root / made).chmod(0o755)
         if volume.dataset is not None:
-            write_dataset(folder, volume.dataset, dataset_url=dataset_url)
+            write_dataset(folder, volume.dataset, dataset_url=spec.profile.dataset_url)
             for path in [folder, *folder.rglob("*")]:
                 path.chmod(0o755 if path.is_dir() else 0o644)
         elif volume.read_only:
@@ -37,6 +37,11 @@ def lay_out(spec: RunSpec, root: Path, dataset_url: str) -> list[Mount]:
             fs_group(folder, spec.fs_group)
         mounts.append(Mount(str(folder), volume.path, volume.read_only))
     return mounts
+
+
+def as_platform(spec: RunSpec) -> dict[str, Any]:
+    """The `run_args` that give the container the pod's user, supplementary groups and variables."""
+    return {"user": f"{spec.uid}:{spec.gid}", "groups": spec.groups, "env": [f"{k}={v}" for k, v in spec.env]}
 
 
 def fs_group(folder: Path, gid: int) -> None:

@@ -19,29 +19,28 @@ import tempfile
 import threading
 import time
 import uuid
-from urllib.parse import urlsplit
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from chaimeleon_lint.build.engine import EXTRAS, STRICT, Engine, Mount
-from chaimeleon_lint.build.jobrun import described, fs_group, lay_out, limits
+from chaimeleon_lint.build.jobrun import as_platform, described, fs_group, lay_out, limits
 from chaimeleon_lint.build.layers import scan_saved
 from chaimeleon_lint.build.stream import Tail, run_bounded
 from chaimeleon_lint.findings import Hit, Span
 from chaimeleon_lint.interrupt import Interrupted, deferred
-from chaimeleon_lint.manifest.objects import host_path
 from chaimeleon_lint.profile import DEFAULT, Profile, load
 from chaimeleon_lint.model.sudoers import grants_in, grants_to
 from chaimeleon_lint.records import NamedTuple
-from chaimeleon_lint.runspec import RunSpec, describe, expand, guide_env_form
+from chaimeleon_lint.runspec import SERVICES, RunSpec, describe, expand, guide_env_form
 from chaimeleon_lint.source.dockerfile import Dockerfile
 
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
 IN_CONTAINER = "/.chaimeleon-lint"
 DATASET_ID = "sample-dataset"
 ADMIN_GROUPS = frozenset({"sudo", "wheel", "admin"})
-INTERACTIVE_PORTS = ((5900, "VNC"), (2222, "SSH"))
+INTERACTIVE_PORTS = tuple((s.port, s.label) for s in SERVICES)
 _CACHE_FLOOR = 1024 * 1024  # smaller leftovers (empty folders, lock files) are not worth a finding
 _WIDTH = 300  # of a marker or sentinel line, what is kept
 _NET = "chaimeleon-lint-net "
@@ -383,7 +382,7 @@ def smoke(engine: Engine, tag: str, session: str, scripts: Mount, entry: list[st
     sizes, shortfalls = limits(spec.size)
     strict = not options.platform_equal
     outcome.notes.append(f"smoke run {described(spec, strict, shortfalls)}")
-    run = _SmokeRun(engine, tag, session, scripts, argv, spec, sizes, options, tmp, progress)
+    run = _SmokeRun(engine, tag, session, scripts, words, argv, spec, sizes, options, tmp, progress)
     first = run.once("smoke", STRICT if strict else ())
     outcome.containers += 1
     hits: list[tuple[str, Hit]] = []
@@ -450,6 +449,7 @@ class _SmokeRun(NamedTuple):
     tag: str
     session: str
     scripts: Mount
+    words: list[str]  # the smoke arguments as given, `{output}` and all
     argv: list[str]
     spec: RunSpec
     sizes: list[str]
@@ -460,8 +460,8 @@ class _SmokeRun(NamedTuple):
     def once(self, label: str, extras: Sequence[str]) -> _Ran:
         root = self.tmp / f"volumes-{label}"
         root.mkdir()
-        mounts = lay_out(self.spec, root, self.options.profile.dataset_url or "https://dataset-service.invalid/datasets/")
-        _output_folders(shlex.split(self.options.smoke_args or ""), Path(host_path(str(root), "persistent-home")) / "output",
+        mounts = lay_out(self.spec, root)
+        _output_folders(self.words, Path(self.spec.volume("persistent-home").host(str(root))) / "output",
                         self.spec.fs_group)
         attempts: dict[str, None] = {}
         watched = [True]
@@ -479,9 +479,8 @@ class _SmokeRun(NamedTuple):
         name = f"chl-{label}-{self.session}"
         result = self.engine.run(self.engine.run_args(
             self.tag, name, self.session, entrypoint="/bin/sh", command=[f"{IN_CONTAINER}/smoke.sh", *self.argv],
-            mounts=[self.scripts, *mounts], resolver=str(SCRIPTS / "resolv.conf"),
-            env=[f"{k}={v}" for k, v in self.spec.env], user=f"{self.spec.uid}:{self.spec.gid}",
-            groups=self.spec.groups, limits=self.sizes, extras=extras),
+            mounts=[self.scripts, *mounts], resolver=str(SCRIPTS / "resolv.conf"), limits=self.sizes, extras=extras,
+            **as_platform(self.spec)),
             timeout=self.options.smoke_timeout, on_line=sentinel, in_tail=lambda line: not line.startswith(_NET))
         tail = result.tail.render() if result.tail is not None else "(no output)"
         failure = None
@@ -520,7 +519,7 @@ def services(engine: Engine, tag: str, session: str, scripts: Mount, options: Bu
     stays closed under this run's extra restrictions, a platform-equal start says whose failure it is
     (the desktops change their password with setuid `passwd`, which no-new-privileges stops)."""
     spec = describe(options.profile, tag, "interactive", (), (("PASSWORD", session), ("VNC_PASSWORD", session)),
-                    (DATASET_ID,), options.size, INTERACTIVE_PORTS)
+                    (DATASET_ID,), options.size, tuple((s.port, s.name) for s in SERVICES))
     sizes, shortfalls = limits(spec.size)
     strict = not options.platform_equal
     outcome.notes.append(f"services started {described(spec, strict, shortfalls)}")
@@ -540,10 +539,9 @@ def _start(engine: Engine, spec: RunSpec, session: str, scripts: Mount, options:
            sizes: list[str], extras: Sequence[str], outcome: Outcome, label: str) -> tuple[list[tuple[int, str]], str | None]:
     """One detached start: the ports that stayed closed, and why when the container did not start."""
     name = f"chl-{label}-{session}"
-    mounts = lay_out(spec, tmp / f"volumes-{label}", options.profile.dataset_url or "https://dataset-service.invalid/datasets/")
-    started = engine.run(engine.run_args(spec.image, name, session, mounts=[scripts, *mounts], detach=True,
-                                         env=[f"{k}={v}" for k, v in spec.env], user=f"{spec.uid}:{spec.gid}",
-                                         groups=spec.groups, limits=sizes, extras=extras), timeout=120)
+    mounts = lay_out(spec, tmp / f"volumes-{label}")
+    started = engine.run(engine.run_args(spec.image, name, session, mounts=[scripts, *mounts], detach=True, limits=sizes,
+                                         extras=extras, **as_platform(spec)), timeout=120)
     outcome.containers += 1
     if started.returncode != 0:
         return list(INTERACTIVE_PORTS), f"the container did not start: {started.stderr.strip()[-300:]}"

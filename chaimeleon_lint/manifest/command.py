@@ -11,11 +11,13 @@ import re
 import shlex
 from pathlib import Path
 
+from chaimeleon_lint.manifest.objects import VOLUMES, manifests
 from chaimeleon_lint.profile import DEFAULT, Profile, ProfileError, load
 from chaimeleon_lint.records import NamedTuple
-from chaimeleon_lint.runspec import RunSpec, RunSpecError, describe, environment, expand, image_reference
+from chaimeleon_lint.runspec import (SERVICES, RunSpec, RunSpecError, describe, environment, expand,
+                                     image_reference)
 
-PORTS = ((2222, "sshd"), (5900, "vnc-gui"))
+PORTS = tuple(sorted((s.port, s.name) for s in SERVICES))  # what an interactive app's Service exposes
 _TAG = re.compile(r"[\w][\w.-]{0,127}")  # the engines' rule for a tag
 _REPOSITORY = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")  # one path component of an image name  # what an interactive app's Service exposes, where it listens
 
@@ -34,7 +36,7 @@ class ManifestRequest(NamedTuple):
     kind: str | None = None
     image: str | None = None  # the reference to run, instead of the one the labels give
     form: str = "admitted"
-    volumes: str = "/srv/chaimeleon-lint"
+    volumes: str = VOLUMES
 
 
 def spec_of(request: ManifestRequest) -> tuple[RunSpec, list[str]]:
@@ -102,8 +104,8 @@ def _from_dockerfile(path: Path, chosen: Profile | None, request: ManifestReques
         notes.append(f"{path}: the `name` label {name_text!r} is no image name: called {_slug(name_text)!r} "
                      "(give --image REF)")
         name_text = _slug(name_text)
-    ports = tuple((p, n) for p, n in PORTS if ("ssh" if p == 2222 else "vnc") in final.capabilities
-                  or any(e == p for e, _ in final.exposes)) if image.kind == "interactive" else ()
+    ports = tuple(sorted((s.port, s.name) for s in SERVICES if s.capability in final.capabilities
+                         or any(port == s.port for port, _ in final.exposes))) if image.kind == "interactive" else ()
     reference = image_reference(image.platform, image.kind, name_text, tag)
     return image.platform, image.kind, reference, ports
 
@@ -114,7 +116,6 @@ def _slug(text: str) -> str:
 
 def render(request: ManifestRequest) -> tuple[str, list[str]]:
     """The YAML stream, and the notes for standard error."""
-    from chaimeleon_lint.manifest.objects import manifests
     from chaimeleon_lint.manifest.yaml import dump
 
     spec, notes = spec_of(request)

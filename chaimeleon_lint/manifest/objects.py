@@ -12,31 +12,31 @@ Forms:
 
 from __future__ import annotations
 
-import posixpath
 import secrets
 
 from chaimeleon_lint.runspec import RunSpec
 
 FORMS = ("admitted", "jobman", "pod")
 _CONTAINER = "container-main"
+VOLUMES = "/srv/chaimeleon-lint"  # the default root of the hostPath volumes
 
 
-def manifests(spec: RunSpec, form: str = "admitted", volumes_root: str = "/srv/chaimeleon-lint",
+def manifests(spec: RunSpec, form: str = "admitted", volumes_root: str = VOLUMES,
               password: str | None = None) -> list[dict]:
     """The documents to apply, in order."""
     if spec.kind == "interactive":
         return _interactive(spec, form, volumes_root, password or secrets.token_urlsafe(12))
     if form == "pod":
-        return [{"apiVersion": "v1", "kind": "Pod", "metadata": _metadata(spec, spec.app),
+        return [{"apiVersion": "v1", "kind": "Pod", "metadata": _metadata(spec),
                  "spec": _pod_spec(spec, volumes_root, admitted=True)}]
     admitted = form == "admitted"
-    return [{"apiVersion": "batch/v1", "kind": "Job", "metadata": _metadata(spec, spec.app),
+    return [{"apiVersion": "batch/v1", "kind": "Job", "metadata": _metadata(spec),
              "spec": {"backoffLimit": 0, "template": {"metadata": {"labels": {"app": spec.app}},
                                                       "spec": _pod_spec(spec, volumes_root, admitted)}}}]
 
 
-def _metadata(spec: RunSpec, name: str) -> dict:
-    return {"name": name, "labels": {"app": spec.app}, "annotations": dict(spec.annotations)}
+def _metadata(spec: RunSpec) -> dict:
+    return {"name": spec.app, "labels": {"app": spec.app}, "annotations": dict(spec.annotations)}
 
 
 def _pod_spec(spec: RunSpec, volumes_root: str, admitted: bool, service: bool = False) -> dict:
@@ -45,27 +45,21 @@ def _pod_spec(spec: RunSpec, volumes_root: str, admitted: bool, service: bool = 
         container["args"] = list(spec.args)
     if spec.env:
         container["env"] = [{"name": k, "value": v} for k, v in spec.env]
+    container["resources"] = _resources(spec)  # jobman asks for the size; the webhook sets its own
     pod: dict = {"automountServiceAccountToken": False, "priorityClassName": spec.priority_class,
                  "restartPolicy": "Always" if service else "Never"}
     if not admitted:
-        container["resources"] = _resources(spec)  # jobman asks for the size; the webhook sets its own
         pod["containers"] = [container]
         return pod
-    container["resources"] = _resources(spec)
     container["volumeMounts"] = [{"name": v.name, "mountPath": v.path, **({"readOnly": True} if v.read_only else {})}
                                  for v in spec.volumes]
     pod["nodeSelector"] = dict(spec.node_selector)
     pod["securityContext"] = {"runAsUser": spec.uid, "runAsGroup": spec.gid, "fsGroup": spec.fs_group,
                               "supplementalGroups": list(spec.groups)}
     pod["containers"] = [container]
-    pod["volumes"] = [{"name": v.name, "hostPath": {"path": host_path(volumes_root, v.what, v.dataset),
-                                                   "type": "Directory"}} for v in spec.volumes]
+    pod["volumes"] = [{"name": v.name, "hostPath": {"path": v.host(volumes_root), "type": "Directory"}}
+                      for v in spec.volumes]
     return pod
-
-
-def host_path(root: str, what: str, dataset: str | None = None) -> str:
-    """The host folder of one volume under `root`: datasets/<id>, datalake, persistent-home, ..."""
-    return posixpath.join(root, "datasets", dataset) if dataset else posixpath.join(root, what)
 
 
 def _resources(spec: RunSpec) -> dict:
@@ -86,8 +80,8 @@ def _interactive(spec: RunSpec, form: str, volumes_root: str, password: str) -> 
     secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": spec.app, "labels": {"app": spec.app}},
               "type": "Opaque", "stringData": {"container-password": password}}
     if form == "pod":
-        return [secret, {"apiVersion": "v1", "kind": "Pod", "metadata": _metadata(spec, spec.app), "spec": pod}]
-    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _metadata(spec, spec.app),
+        return [secret, {"apiVersion": "v1", "kind": "Pod", "metadata": _metadata(spec), "spec": pod}]
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _metadata(spec),
                   "spec": {"replicas": 1, "selector": {"matchLabels": {"app": spec.app}},
                            "template": {"metadata": {"labels": {"app": spec.app}}, "spec": pod}}}
     documents = [secret, deployment]
