@@ -23,6 +23,7 @@ class Example(NamedTuple):
     smoke_args: str | None  # build-phase examples: the arguments of the smoke run
     before: str | None  # history examples: the Dockerfile at the git ref
     request: str | None = None  # request examples: the catalogue request pointing at the Dockerfile
+    platform: str | None = None  # the profile it is linted under (--platform); None: detected
 
 
 class RuleSpec(NamedTuple):
@@ -40,6 +41,7 @@ class RuleSpec(NamedTuple):
     variants: dict[str, Variant]
     examples: tuple[Example, ...]
     fix_found: str | None = None  # the fix of one finding, over the check's params; `fix` where one is missing
+    profiles: tuple[str, ...] = ()  # judged under these profiles alone (a convention of their own); () for all
 
     def render(self, variant: str | None, params: Mapping[str, object],
                words: Callable[[str], str] | None = None) -> tuple[Severity, str]:
@@ -82,6 +84,11 @@ class Records(Mapping[str, RuleSpec]):
     def __len__(self) -> int:
         return len(self._raw)
 
+    def only(self, rule: str) -> tuple[str, ...]:
+        """The profiles a rule is judged under alone (its record's `profiles`); () for every profile.
+        Read from the raw record: every rule of every file asks, before any is rendered."""
+        return tuple(self._raw[rule].get("profiles", ())) if rule in self._raw else ()
+
 
 class Catalogue:
     """The records, their groups ("CHL1" → "image identity and labels"), and lookups by slug."""
@@ -95,8 +102,11 @@ class Catalogue:
         return {spec.slug: spec.id for spec in self.rules.values()}
 
     def group(self, rule: str) -> tuple[str, str]:
-        """(`CHL1xx`, its title) for a rule id."""
-        return f"{rule[:4]}xx", self.groups.get(rule[:4], "")
+        """(`CHL1xx`, its title) for a rule id: the id without its last two digits (CHL10xx for CHL1001)."""
+        return f"{rule[:-2]}xx", self.groups.get(rule[:-2], "")
+
+    def only(self, rule: str) -> tuple[str, ...]:
+        return self.rules.only(rule) if isinstance(self.rules, Records) else ()
 
     def resolve(self, name: str) -> str | None:
         """Rule id for an id or slug as a user may write it; None when unknown."""
@@ -120,6 +130,7 @@ def _example(raw: dict) -> Example:
         smoke_args=raw.get("smoke-args"),
         before=raw.get("before"),
         request=raw.get("request"),
+        platform=raw.get("platform"),
     )
 
 
@@ -142,6 +153,7 @@ def _spec(raw: dict) -> RuleSpec:
         },
         examples=tuple(_example(e) for e in raw.get("example", [])),
         fix_found=raw.get("fix-found"),
+        profiles=tuple(raw.get("profiles", ())),
     )
 
 

@@ -361,7 +361,50 @@ def manifest(target: str, args: str | None, datasets: tuple[str, ...], size: str
     click.echo(text, nl=False)
 
 
-COMMANDS = {"init": init, "review": review, "prune": prune, "image": image, "manifest": manifest}
+@click.command("toolbox", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--tool", metavar="NAME", help="DIRECTORY is a checkout of the toolbox repository: check toolbox/NAME.")
+@click.option("--since", metavar="GIT_REF", help="Also check that the change since GIT_REF leaves tool_template/ alone (CHL1051).")
+@click.option("--format", "fmt", type=click.Choice(("markdown", "json", "sarif", "text", "github")),
+              default="text", show_default=True, help="markdown: the comment to post on the pull request.")
+@_QUIET
+@_NO_COLOR
+@_COLOR
+@_OUTPUT
+@_SELECT
+@_IGNORE
+@click.option("--failure-threshold", type=click.Choice(["error", "warning", "info", "none"]), default=None,
+              help="Lowest severity that fails the run (exit 1) [default: warning].")
+@click.option("--platform", "platform", metavar="NAME|FILE", help="The profile the task images are judged by "
+              "(default: eucaim-toolbox).")
+@click.option("--build", is_flag=True, help="The integration test: build each task image, check the entrypoint "
+              "contract, run the tasks with cwltool on the test input (CHL108x; needs chaimeleon-lint[toolbox]).")
+@_ENGINE
+def toolbox(directory: Path, tool: str | None, since: str | None, fmt: str, quiet: bool, no_color: bool, color: str,
+            outputs: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...], failure_threshold: str | None,
+            platform: str | None, build: bool, engine: str | None) -> None:
+    """Check a EUCAIM toolbox submission: DIRECTORY is toolbox/<tool>/ (or a checkout with --tool).
+
+    Every task Dockerfile is linted under the eucaim-toolbox profile, the submission's layout, FEM
+    metadata and test data are checked (CHL105x), and with --build the integration test runs.
+    Exit codes: 0 accept, 1 findings at or above the threshold, 2 usage or input error.
+    """
+    from chaimeleon_lint import catalogue
+    from chaimeleon_lint.runner import Settings
+    from chaimeleon_lint.toolbox.command import ToolboxSettings, toolbox as run_toolbox
+
+    unknown = catalogue.load().unknown(_names(select) + _names(ignore))
+    if unknown:
+        fail(f"unknown rule(s): {', '.join(unknown)}; see --list-rules")
+        sys.exit(EXIT_ERROR)
+    extra = tuple(_outputs(outputs, ("markdown", "json", "sarif", "text")))
+    settings = Settings(fmt=fmt, select=tuple(_names(select)), ignore=tuple(_names(ignore)),
+                        threshold=failure_threshold, outputs=extra, platform=platform, quiet=quiet,
+                        color="never" if no_color else color)
+    sys.exit(run_toolbox(ToolboxSettings(directory, tool, since, settings, build, engine)))
+
+
+COMMANDS = {"init": init, "review": review, "prune": prune, "image": image, "manifest": manifest, "toolbox": toolbox}
 
 
 def entry() -> None:

@@ -31,7 +31,8 @@ def sources() -> dict[str, list[str]]:
     """The TOML files compiled, by kind, in a fixed order."""
     rules = rules_dir()
     return {
-        "rules": [os.path.join(rules, n) for n in sorted(os.listdir(rules)) if n.startswith("CHL") and n.endswith(".toml")],
+        "rules": [os.path.join(rules, n) for n in sorted(os.listdir(rules), key=lambda n: (len(n), n))
+                  if n.startswith("CHL") and n.endswith(".toml")],  # in id order: CHL903 before CHL1001
         "groups": [os.path.join(rules, "groups.toml")],
         "profiles": [os.path.join(PROFILES_DIR, n) for n in sorted(os.listdir(PROFILES_DIR)) if n.endswith(".toml")],
         "bases": [os.path.join(PROFILES_DIR, "bases", "public.toml")],

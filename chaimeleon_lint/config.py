@@ -32,6 +32,7 @@ class Config(NamedTuple):
     size_budget_mb: int | None = None
     sibling_images: tuple[tuple[str, Path], ...] = ()  # image name in FROM → its Dockerfile
     platform: str | None = None  # a shipped profile's name, or a profile file (relative to the configuration)
+    toolbox_entrypoints: tuple[tuple[str, str], ...] = ()  # entrypoint.sh versions accepted besides the published
 
 
 def find(start: Path, nearest: dict[str, str | None] | None = None, real: set[str] | None = None) -> Path | None:
@@ -78,7 +79,7 @@ def load(path: Path) -> Config:
     if not isinstance(data, dict):
         raise ConfigError(path, "tool.chaimeleon-lint", "must be a table")
     known = {"ignore", "severity", "failure-threshold", "known-base-images", "kind", "smoke-args", "smoke-env",
-             "size-budget-mb", "sibling-images", "platform"}
+             "size-budget-mb", "sibling-images", "platform", "toolbox-entrypoints"}
     for key in data:
         if key not in known:
             raise ConfigError(path, key, f"unknown key (known: {', '.join(sorted(known))})")
@@ -117,6 +118,11 @@ def load(path: Path) -> Config:
     siblings = data.get("sibling-images", {})
     if not isinstance(siblings, dict) or not all(isinstance(v, str) for v in siblings.values()):
         raise ConfigError(path, "sibling-images", "must be a table of image name = \"path/to/Dockerfile\"")
+    entrypoints = data.get("toolbox-entrypoints", {})
+    if not isinstance(entrypoints, dict) or not all(
+            isinstance(v, str) and len(v) == 64 and all(c in "0123456789abcdef" for c in v) for v in entrypoints.values()):
+        raise ConfigError(path, "toolbox-entrypoints",
+                          "must be a table of version name = \"sha256 of the normalised entrypoint.sh\" (64 hex digits)")
     platform = data.get("platform")
     if platform is not None and (not isinstance(platform, str) or not platform):
         raise ConfigError(path, "platform", "must be a profile name (chaimeleon, eucaim) or a profile file")
@@ -125,6 +131,7 @@ def load(path: Path) -> Config:
     return Config(
         path=path,
         platform=platform,
+        toolbox_entrypoints=tuple(sorted(entrypoints.items())),
         sibling_images=tuple((name, path.parent / target) for name, target in siblings.items()),
         smoke_args=smoke_args,
         smoke_env=smoke_env,

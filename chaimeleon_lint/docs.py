@@ -13,7 +13,9 @@ from chaimeleon_lint.profile import load as load_profile
 
 _PHASE = {"static": "the static check (every run)", "build": "`--build`, on the built image",
           "history": "`--since GIT_REF`, on the git history",
-          "request": "`chaimeleon-lint review`, on a catalogue request"}
+          "request": "`chaimeleon-lint review`, on a catalogue request",
+          "submission": "`chaimeleon-lint toolbox DIR`, on a EUCAIM tool submission",
+          "integration": "`chaimeleon-lint toolbox DIR --build`, the integration test"}
 
 
 def _example(example: Example) -> list[str]:
@@ -47,8 +49,12 @@ def _rule(spec: RuleSpec, catalogue: Catalogue) -> list[str]:
     out += [""] if spec.variants else []
     out += ["### Why", "", spec.why, ""]
     if spec.guide:
-        out += ["The integration guide says:", ""] + [f"> {line}" for line in spec.guide.strip().splitlines()] + [""]
-    out += ["### Examples", ""]
+        source = "The integration guide says:" if not spec.profiles else "The convention asks that"
+        out += [source, ""] + [f"> {line}" for line in spec.guide.strip().splitlines()] + [""]
+    if spec.profiles:
+        out += [f"Judged under the {', '.join(f'`{p}`' for p in spec.profiles)} profile only.", ""]
+    if spec.examples:
+        out += ["### Examples", ""]
     for example in spec.examples:
         out += _example(example)
     out += ["### How to fix", "", spec.fix, ""]

@@ -10,7 +10,7 @@ import gc
 import os
 import sys
 
-SUBCOMMANDS = frozenset({"init", "review", "prune", "image", "manifest"})  # cli.COMMANDS; a test keeps the two in step
+SUBCOMMANDS = frozenset({"init", "review", "prune", "image", "manifest", "toolbox"})  # cli.COMMANDS; a test keeps the two in step
 
 
 def plain(args: list[str]) -> bool:

@@ -83,5 +83,5 @@ class Finding(NamedTuple):
     via: tuple[tuple[str, int], ...] = ()  # (path, line) from the Dockerfile's ENTRYPOINT to the finding
     edits: tuple[Edit, ...] = ()  # the autofix, when the rule has one and it is safe here
 
-    def sort_key(self) -> tuple[str, int, str]:
-        return (self.path, self.line or 0, self.rule)
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line or 0, len(self.rule), self.rule)  # CHL903 before CHL1001

@@ -11,7 +11,7 @@ from chaimeleon_lint.model.context import Above, Context
 from chaimeleon_lint.model.image import Image
 from chaimeleon_lint.model.siblings import SiblingBase
 from chaimeleon_lint.model.simulate import simulate
-from chaimeleon_lint.profile import Profile, candidates, detect
+from chaimeleon_lint.profile import Detected, Profile, candidates, detect
 from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.source.dockerfile import Dockerfile, parse
 from chaimeleon_lint.source.pragmas import parse_pragmas
@@ -36,6 +36,7 @@ class Options(NamedTuple):
     siblings: Mapping[str, SiblingBase] = {}  # images of the run it may be built FROM
     edits: bool = True  # compute the autofixes: only --fix and the formats that show them need them
     inherited: bool = False  # also report what a sibling parent's own start-up files do (a review judges images)
+    entrypoints: tuple[tuple[str, str], ...] = ()  # the configuration's accepted entrypoint.sh versions (toolbox)
 
 
 class Suppressed(NamedTuple):
@@ -81,13 +82,34 @@ def model(source: Source, context_dir: Path | None, options: Options, dockerfile
     dockerfile = parse(source.text)
     context = Context.open(context_dir, dockerfile_path, above) if context_dir is not None else None
     profiles = candidates(options.platform, options.known_base_images)
+    if options.entrypoints:
+        profiles = tuple(p.with_entrypoints(options.entrypoints) for p in profiles)
     image = simulate(dockerfile, context, profiles, options.kind, options.build_args, options.siblings,
                      options.edits)
     if options.platform is not None:
         return dockerfile, context, image._replace(detected_from=options.platform_from)
+    own = _own_convention(profiles, image, dockerfile_path or (context_dir / "Dockerfile" if context_dir else None))
+    if own is not None:
+        return dockerfile, context, image._replace(platform=own.profile, detected_from=own.detected_from)
     found = detect(profiles, tuple((s.platform, s.base.text) for s in reversed(image.stages) if s.platform),
                    tuple((a.name, a.uid) for a in image.final.accounts if a.line is not None))
     return dockerfile, context, image._replace(platform=found.profile, detected_from=found.detected_from)
+
+
+def _own_convention(profiles: tuple[Profile, ...], image: Image, dockerfile_path: Path | None) -> Detected | None:
+    """A profile whose own [detect] table claims the Dockerfile (by its folder, or the start-up script
+    its ENTRYPOINT runs): a convention of its own (the EUCAIM toolbox), before bases and users."""
+    if not any(p.detect for p in profiles) or not image.stages:
+        return None
+    from chaimeleon_lint.model.toolbox import script_facts
+
+    folder = Path(os.path.abspath(dockerfile_path)).parent.as_posix() if dockerfile_path is not None else ""
+    facts = script_facts(image)
+    for profile in profiles:
+        why = profile.detects(folder, facts)
+        if why is not None:
+            return Detected(profile, why)
+    return None
 
 
 def lint_source(source: Source, context_dir: Path | None, options: Options, catalogue: Catalogue,
@@ -116,7 +138,7 @@ def lint_source(source: Source, context_dir: Path | None, options: Options, cata
     fixes = _Fixes(image, dockerfile)
     if not dockerfile.instructions:  # nothing to simulate: report only why (CHL901), not every missing thing
         checks = {rule: check for rule, check in checks.items() if rule == SYNTAX_RULE}
-    wanted = _wanted(options, catalogue)
+    wanted = _wanted(options, catalogue, image.platform)
     # Linting judges files: what a sibling parent's start-up files do is that parent's finding.
     parents = {s.context_path: s.inherited for s in image.startup.scripts if s.inherited is not None}
     scripts = _ScriptPragmas(shown, catalogue)
@@ -185,14 +207,20 @@ class _Fixes:
         return builder(rule, hit, self.image, self.dockerfile) if builder is not None and self.allowed else ()
 
 
-def _wanted(options: Options, catalogue: Catalogue) -> Callable[[str], bool]:
-    """Whether a rule runs, after --select/--ignore and the config's ignore list (names may be ids
-    or slugs); the names are resolved once, not once per rule."""
+def _wanted(options: Options, catalogue: Catalogue, platform: Profile | None) -> Callable[[str], bool]:
+    """Whether a rule runs: it applies under the platform (a profile switches some off; some rules
+    are one profile's only), and survives --select/--ignore and the config's ignore list (names may
+    be ids or slugs); the names are resolved once, not once per rule."""
     selected = {catalogue.resolve(n) for n in options.select}
     ignored = {catalogue.resolve(n) for n in options.ignore}
+    profile = platform
+
+    def applies(rule: str) -> bool:
+        return profile is None or profile.applies(rule, catalogue.only(rule))
+
     if selected:
-        return lambda rule: rule in selected and rule not in ignored
-    return lambda rule: rule not in ignored
+        return lambda rule: rule in selected and rule not in ignored and applies(rule)
+    return lambda rule: rule not in ignored and applies(rule)
 
 
 def _finding(rule: str, hit: Hit, catalogue: Catalogue, path: str, options: Options | None = None,
@@ -243,7 +271,7 @@ def with_hits(result: Result, hits: Sequence[tuple[str, Hit]], notes: Sequence[s
               catalogue: Catalogue, built: bool | None = None) -> Result:
     """The result joined by a later phase's findings (build, history), filtered and ranked like the others."""
     findings = list(result.findings)
-    wanted = _wanted(options, catalogue)
+    wanted = _wanted(options, catalogue, result.platform)
     for rule, hit in hits:
         if not wanted(rule) or result.suppressed.covers(rule, hit.span.line if hit.span else None):
             continue

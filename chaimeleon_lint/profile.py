@@ -51,6 +51,9 @@ class Profile(NamedTuple):
     dataset_url: str
     bases: tuple[KnownBase, ...]
     run: str = ""  # the [run] table as canonical JSON (hashable, as a profile must be): `runspec.settings` reads it
+    rules_off: frozenset[str] = frozenset()  # rule ids and groups (CHL3xx) that do not apply here
+    detect: tuple[tuple[str, str], ...] = ()  # the [detect] table: path, entrypoint-script/-reads/-execs
+    toolbox: str = ""  # the [toolbox] table as canonical JSON: `toolbox.convention` reads it
 
     @property
     def mount_dirs(self) -> tuple[str, ...]:
@@ -58,8 +61,36 @@ class Profile(NamedTuple):
 
     @property
     def datasets_dir(self) -> str:
-        """The read-only one: the guide names it first."""
-        return self.mount_dirs[0]
+        """The read-only one: the guide names it first ("" where the platform mounts nothing there)."""
+        return self.mount_dirs[0] if self.mount_dirs else ""
+
+    def applies(self, rule: str, only: tuple[str, ...] = ()) -> bool:
+        """Whether a rule is judged under this profile: not switched off by it (by id or group), and,
+        for a rule of some profiles only (`only`), this is one of them."""
+        if only and self.name not in only:
+            return False
+        return not self.rules_off or (rule not in self.rules_off and f"{rule[:-2]}xx" not in self.rules_off)
+
+    def detects(self, folder: str, script: tuple[str, frozenset[str], str] | None) -> str | None:
+        """Why a Dockerfile is this profile's by its own [detect] table, or None: its folder (a posix
+        path) ends as `path` says, or its ENTRYPOINT runs `entrypoint-script`, which sets
+        `entrypoint-reads` and ends by running `entrypoint-execs` (script: (file name, variables set,
+        last program))."""
+        wanted = dict(self.detect)
+        if not wanted:
+            return None
+        pattern = wanted.get("path")
+        if pattern:
+            depth = pattern.count("/") + 1
+            tail = "/".join(folder.rstrip("/").split("/")[-depth:])
+            if fnmatch.fnmatchcase(tail, pattern):
+                return f"its folder ({pattern})"
+        if script is not None and "entrypoint-script" in wanted:
+            name, sets, last = script
+            if (name == wanted["entrypoint-script"] and wanted.get("entrypoint-reads", "") in sets | {""}
+                    and last == wanted.get("entrypoint-execs", last)):
+                return f"its ENTRYPOINT ({name} ending in {last})"
+        return None
 
     @property
     def owner(self) -> str:
@@ -76,6 +107,15 @@ class Profile(NamedTuple):
         bases += [KnownBase(f"{p}*desktop*", frozenset(_DESKTOP)) for p in patterns]
         bases += [KnownBase(f"{p}*jupyter*", frozenset({"webui", "browser"})) for p in patterns]
         return self._replace(bases=tuple(bases))
+
+    def with_entrypoints(self, extra: tuple[tuple[str, str], ...]) -> "Profile":
+        """A toolbox profile that also accepts the configuration's entrypoint.sh versions (a version
+        published after this release, or an operator's own); others unchanged."""
+        if not self.toolbox:
+            return self
+        data = json.loads(self.toolbox)
+        data["entrypoints"] = {**data["entrypoints"], **{f"configured {name}": sha for name, sha in extra}}
+        return self._replace(toolbox=json.dumps(data, sort_keys=True))
 
     def translate(self, text: str) -> str:
         """Text written in the default profile's words (rule records, templates, examples) in this one's."""
@@ -139,11 +179,13 @@ def _profile(data: dict) -> Profile:
         name=data["name"], title=data["title"], user=data["user"], group=data["group"], uid=data["uid"],
         gid=data["gid"], home=data["home"].rstrip("/"), mount_names=tuple(data["mount-dirs"]),
         authorization=data["authorization"], images_repository=data["images-repository"],
-        pypi_mirror=data["pypi-mirror"], dataset_url=data.get("dataset-url", ""),
+        pypi_mirror=data.get("pypi-mirror", ""), dataset_url=data.get("dataset-url", ""),
         bases=tuple(KnownBase(b["pattern"], frozenset(b["provides"]), tuple(sorted(b.get("env", {}).items())),
                               tuple(b.get("entrypoint", ())), b.get("runs-arguments", False))
                     for b in data["base"]),
         run=json.dumps(data["run"], sort_keys=True) if "run" in data else "",
+        rules_off=frozenset(data.get("rules-off", ())), detect=tuple(sorted(data.get("detect", {}).items())),
+        toolbox=json.dumps(data["toolbox"], sort_keys=True) if "toolbox" in data else "",
     )
 
 

@@ -390,7 +390,7 @@ def collect(paths: Sequence[str], settings: Settings) -> Collected:
             kind=settings.kind or cfg.kind,
             build_args=_build_arg_values(request.build_args) if request is not None else None,
             platform=chosen_here, platform_from=settings.platform_from if chosen else "configuration", edits=edits,
-            inherited=settings.inherited,
+            inherited=settings.inherited, entrypoints=cfg.toolbox_entrypoints,
         )
         context_dir = None if hidden else settings.context_dir
         ctx = context_dir if context_dir is not None else (path.parent if path is not None else None)

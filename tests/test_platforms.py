@@ -149,17 +149,29 @@ def test_forcing_a_platform_against_the_base_reports_what_the_base_lacks(tmp_pat
     assert sorted(f.rule for f in result.findings) == ["CHL202", "CHL301", "CHL301", "CHL301", "CHL304"]
 
 
-def _translated_cases() -> list[tuple[str, int, object]]:
-    return [(spec.id, n, example) for spec in catalogue.load().rules.values() if spec.phase == "static"
-            for n, example in enumerate(spec.examples)]
+def _translated_cases() -> list[tuple[str, str, int, object]]:
+    """(profile, rule, n, example) for every profile a static rule applies under; an example written
+    for one profile (`platform`) under that one only."""
+    cat = catalogue.load()
+    return [(platform, spec.id, n, example) for spec in cat.rules.values() if spec.phase == "static"
+            for n, example in enumerate(spec.examples) for platform in names()
+            if load(platform).applies(spec.id, cat.only(spec.id)) and example.platform in (None, platform)]
 
 
-@pytest.mark.parametrize(("rule", "n", "example"), _translated_cases(),
-                         ids=[f"{r}-{n}" for r, n, _ in _translated_cases()])
-@pytest.mark.parametrize("platform", names())
+def test_a_profile_switches_rules_off_and_some_rules_are_one_profiles() -> None:
+    cat = catalogue.load()
+    toolbox = load("eucaim-toolbox")
+    assert not toolbox.applies("CHL203") and not toolbox.applies("CHL101") and not toolbox.applies("CHL304")
+    assert toolbox.applies("CHL204") and toolbox.applies("CHL207") and toolbox.applies("CHL501")
+    assert toolbox.applies("CHL1003", cat.only("CHL1003")) and not load("eucaim").applies("CHL1003", cat.only("CHL1003"))
+    assert not load(DEFAULT).applies("CHL1001", cat.only("CHL1001"))
+
+
+@pytest.mark.parametrize(("platform", "rule", "n", "example"), _translated_cases(),
+                         ids=[f"{p}-{r}-{n}" for p, r, n, _ in _translated_cases()])
 def test_every_static_rule_example_under_every_profile(tmp_path: Path, rule: str, n: int, example, platform: str) -> None:
     """Each rule's bad and good example, put in the profile's words by the profile, fires (or not) on
-    the same lines under that profile as under the default."""
+    the same lines under every profile it applies under as under the default."""
     profile = load(platform)
     dockerfile = profile.translate(example.dockerfile.lstrip("\n"))
     files = {name: profile.translate(text) for name, text in example.files}

@@ -346,9 +346,10 @@ def test_every_rule_has_firing_and_passing_cases() -> None:
     from chaimeleon_lint import catalogue
 
     from test_network import CASES as NETWORK  # CHL4xx cases name the file as well as the line
+    from test_toolbox import CASES as TOOLBOX  # CHL10xx cases are linted under their profile
 
     for rule_id in (r.id for r in catalogue.load().rules.values() if r.phase == "static"):
-        lines = [c.lines for c in CASES if c.rule == rule_id]
+        lines = [c.lines for c in (*CASES, *TOOLBOX) if c.rule == rule_id]
         lines += [[n for r, _, n, _ in c.expected if r == rule_id] for c in NETWORK]
         assert any(lines) and any(not x for x in lines), rule_id
 

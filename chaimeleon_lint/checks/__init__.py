@@ -11,7 +11,7 @@ from chaimeleon_lint.model.image import Image
 
 CheckFn = Callable[[Image], Iterator[Hit]]
 F = TypeVar("F", bound=CheckFn)
-FAMILIES = ("labels", "user", "mounts", "network", "size", "launch", "base", "syntax")
+FAMILIES = ("labels", "user", "mounts", "network", "size", "launch", "base", "syntax", "toolbox")
 
 
 def check(rule_id: str) -> Callable[[F], F]:

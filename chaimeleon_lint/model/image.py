@@ -276,6 +276,8 @@ class Stage(NamedTuple):
     pip_index: str | None = None  # the index-url a pip configuration in the image names
     platform: str | None = None  # the profile whose known base image it is built on
     account_errors: tuple[AccountError, ...] = ()
+    env_lines: dict[str, int] = {}  # never changed: the ENV line that set each name
+    image_copies: tuple[tuple[int, str], ...] = ()  # (line, image) of COPY --from=<an image>
 
     def pip_env(self) -> dict[str, Value]:
         """The ENV as pip sees it: a configuration file's index-url counts where no PIP_INDEX_URL is set."""

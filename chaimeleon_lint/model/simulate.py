@@ -165,6 +165,7 @@ class _Simulation:
     def env(self, ins: Instruction) -> None:
         for key, _, value in pairs(ins.rest, self.scope(), self.dockerfile.escape):
             self.state.set_env(key, value)
+            self.state.env_lines[key] = ins.line
             if key == _CACHE_ENV:
                 self.state.pip_no_cache = True
 
@@ -260,6 +261,8 @@ class _Simulation:
         heredocs = {h.name: h for h in ins.heredocs}
         state.make_dirs(posixpath.dirname(dest) if not into else dest, uid, gid, 0o755, ins.line)
         source_stage = self._source_stage(ins.flag("from"))
+        if ins.flag("from") is not None and source_stage is None and not ins.flag("from").isdigit():
+            state.image_copies.append((ins.line, ins.flag("from")))
         for source in sources:
             name = source.text.lstrip("<-").strip("'\"")
             if source.text.startswith("<<") and name in heredocs:

@@ -59,6 +59,8 @@ class StageState:
         self.built_scope: Scope | None = None  # `scope`'s answer until ENV or ARG changes
         self.built_names: frozenset[str] | None = None  # `names`'s, likewise
         self.labels: dict[str, Label] = {}
+        self.env_lines: dict[str, int] = {}  # the ENV instruction that last set each name
+        self.image_copies: list[tuple[int, str]] = []  # (line, image) of COPY --from=<an image, not a stage>
         self.shell: tuple[str, ...] = ("/bin/sh", "-c")
         self.entrypoint: Launch | None = None
         self.cmd: Launch | None = None
@@ -273,6 +275,7 @@ class StageState:
             sudo=tuple(self.sudo), passwords=tuple(self.passwords), capabilities=dict(self.capabilities),
             exposes=tuple(self.exposes), trees=tuple(self.trees), context=self.context,
             out_of_scope=tuple(self.out_of_scope), from_end_line=self.from_end_line, pip_index=self.pip_index,
-            platform=self.platform, account_errors=tuple(self.account_errors),
+            platform=self.platform, account_errors=tuple(self.account_errors), env_lines=dict(self.env_lines),
+            image_copies=tuple(self.image_copies),
         )
 

@@ -18,7 +18,7 @@ def platform_line(result: Result) -> str:
     if result.platform is None:
         return "none"
     why = result.detected_from
-    how = "by default" if why == "default" else f"chosen by {why}" if why in ("--platform", "configuration") \
+    how = "by default" if why == "default" else f"chosen by {why}" if why in ("--platform", "configuration", "toolbox") \
         else f"detected from {why}"
     return f"{result.platform.name} ({how})"
 

@@ -41,8 +41,8 @@ def group_rows(results: Sequence[Result], catalogue: Catalogue) -> list[str]:
     counts: Counter[tuple[str, str]] = Counter()
     for f in (f for r in results for f in r.findings):
         counts[(catalogue.group(f.rule)[0], f.severity.label)] += 1
-    build_only = {s.id[:4] for s in catalogue.rules.values()} - {
-        s.id[:4] for s in catalogue.rules.values() if s.phase != "build"}
+    build_only = {s.id[:-2] for s in catalogue.rules.values()} - {
+        s.id[:-2] for s in catalogue.rules.values() if s.phase != "build"}
     built = any(r.built for r in results)
     rows = ["| group | | errors | warnings | info |", "|---|---|---:|---:|---:|"]
     for prefix in catalogue.groups:
@@ -81,7 +81,7 @@ def finding_lines(f: Finding, catalogue: Catalogue, quote: bool, link: Link | No
                 for g in (f, *more)] + [""]
     out += [f"**Fix:** {f.fix}" + (" (`chaimeleon-lint --fix` does this)" if f.edits else ""), ""]
     if spec.guide and quote:
-        out += ["The integration guide says:", ""] + [f"> {line}" for line in spec.guide.strip().splitlines()] + [""]
+        out += ["The integration guide says:" if not spec.profiles else "The convention asks that", ""] + [f"> {line}" for line in spec.guide.strip().splitlines()] + [""]
     return out
 
 

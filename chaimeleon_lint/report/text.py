@@ -56,7 +56,7 @@ def blocks(findings: Sequence[Finding]) -> list[list[Finding]]:
 def render_plain(results: Sequence[Result], lines_of: Callable[[str], Sequence[str]], quiet: bool) -> str:
     out: list[str] = []
     for result in results:
-        if not quiet:
+        if not quiet and result.platform is not None:  # a submission's other files were judged by no profile
             out.append(f"{shown(result)}: platform {platform_line(result)}")
         for note in result.notes:
             out.append(f"{result.path}: note: {note}")
@@ -89,7 +89,8 @@ def render_rich(results: Sequence[Result], lines_of: Callable[[str], Sequence[st
 
     console = Console(highlight=False, soft_wrap=True, force_terminal=True if force else None)
     for result in results:
-        console.print(f"[bold underline]{escape(shown(result))}[/] [dim]platform {escape(platform_line(result))}[/]")
+        platform = f" [dim]platform {escape(platform_line(result))}[/]" if result.platform is not None else ""
+        console.print(f"[bold underline]{escape(shown(result))}[/]{platform}")
         for note in result.notes:
             console.print(f"  [dim]note: {escape(note)}[/]")
         if not result.findings:

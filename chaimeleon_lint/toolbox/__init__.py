@@ -1,0 +1,1 @@
+"""`chaimeleon-lint toolbox`: the EUCAIM toolbox submission check and its integration test."""

@@ -1,0 +1,144 @@
+"""`chaimeleon-lint toolbox DIR`: an operator's whole check of a EUCAIM toolbox submission.
+
+Find the tool folder → lint every task Dockerfile under the `eucaim-toolbox` profile → the
+submission rules (layout, FEM metadata, test data) → with `--build`, the integration test (build,
+entrypoint contract, the tasks run by cwltool on the test input) → one report in the formats of
+`review`, the Markdown one being the pull request's comment.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from chaimeleon_lint.records import NamedTuple
+from chaimeleon_lint.runner import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Abort, Settings, UsageError, collect, fail, threshold
+
+PROFILE = "eucaim-toolbox"
+
+
+class ToolboxSettings(NamedTuple):
+    directory: Path
+    tool: str | None  # --tool NAME: DIR is a checkout of the toolbox repository
+    since: str | None  # --since REF: also check that the change leaves tool_template/ alone
+    lint: Settings  # format, rules, threshold, outputs, platform
+    build: bool = False
+    engine: str | None = None
+
+
+class Checked(NamedTuple):
+    """Everything the reporters need."""
+
+    tool: str
+    results: list  # type: ignore[type-arg]  # each task Dockerfile's Result, then the other files'
+    sources: dict[str, list[str]]
+    tasks: list[tuple[str, str | None, str | None]]  # (task, its Dockerfile, its FEMTask's image)
+    integration: str  # passed, failed, not run
+    notes: tuple[str, ...]
+    exit_code: int
+
+    @property
+    def verdict(self) -> str:
+        """Errors block acceptance; warnings and info are for the provider to weigh (the exit code
+        follows --failure-threshold)."""
+        errors = any(f.severity.label == "error" for r in self.results for f in r.findings)
+        return "changes needed" if errors or self.integration == "failed" else "accept"
+
+
+def toolbox(settings: ToolboxSettings) -> int:
+    """Check, report, and return the exit code: 0 accept, 1 changes needed, 2 usage or input error."""
+    from chaimeleon_lint.toolbox.submission import SubmissionError
+
+    try:
+        done = _check(settings)
+    except (SubmissionError, Abort, UsageError) as exc:
+        fail(str(exc))
+        return EXIT_ERROR
+    try:
+        for extra, target in settings.lint.outputs:
+            target.write_text(render(done, extra), encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write report: {exc.strerror or exc}: {exc.filename}")
+        return EXIT_ERROR
+    sys.stdout.write(render(done, settings.lint.fmt, settings.lint.quiet))
+    return done.exit_code
+
+
+def _check(settings: ToolboxSettings) -> Checked:
+    from chaimeleon_lint import catalogue
+    from chaimeleon_lint.linter import Options, Result, display_path, with_hits
+    from chaimeleon_lint.profile import load
+    from chaimeleon_lint.model.toolbox import convention
+    from chaimeleon_lint.toolbox.submission import check, docker_pull, femtask_of, locate, read_submission
+
+    folder = locate(settings.directory, settings.tool)
+    sub = read_submission(folder)
+    lint = settings.lint._replace(platform=settings.lint.platform or PROFILE, build=None,
+                                  platform_from=settings.lint.platform_from if settings.lint.platform else "toolbox")
+    dockerfiles = [t.dockerfile for t in sub.tasks if t.dockerfile is not None]
+    collected = collect([display_path(p) for p in dockerfiles], lint) if dockerfiles else None
+    results = list(collected.results) if collected is not None else []
+    sources = dict(collected.sources) if collected is not None else {}
+    cat = catalogue.load()
+    profile = load(lint.platform) if "/" not in lint.platform else None  # type: ignore[arg-type]
+    contract = convention(profile or load(PROFILE))
+    found = list(check(sub, settings.since, contract.registry if contract else ()))
+    notes: list[str] = [f"{sub.shown(sub.tool)}: {len(sub.tasks)} task folder(s), {len(sub.fem)} FEM file(s)"]
+    integration = "not run"
+    if settings.build:
+        from chaimeleon_lint.toolbox.integration import integrate
+
+        outcome = integrate(sub, settings.engine, blocked=[f for f in found if f.rule == "CHL1055"])
+        found += outcome.found
+        notes += outcome.notes
+        integration = outcome.verdict
+    options = Options(select=frozenset(lint.select), ignore=frozenset(lint.ignore))
+    by_path: dict[str, list] = {}  # type: ignore[type-arg]
+    for item in found:
+        shown = item.path or display_path(sub.tool)
+        by_path.setdefault(shown, []).append((item.rule, item.hit))
+    known = {r.path: n for n, r in enumerate(results)}
+    for shown, hits in by_path.items():
+        if shown in known:
+            results[known[shown]] = with_hits(results[known[shown]], hits, (), options, cat)
+        else:
+            base = Result(shown, None, (), ())  # not a Dockerfile: no platform line
+            results.append(with_hits(base, hits, (), options, cat))
+            sources.setdefault(shown, _lines(Path(shown)))
+    limit = threshold(lint.threshold)
+    worst = EXIT_FINDINGS if any(f.severity >= limit for r in results for f in r.findings) else EXIT_OK
+    status = EXIT_ERROR if collected is not None and collected.exit_code == EXIT_ERROR else worst
+    tasks = []
+    for task in sub.tasks:
+        fem = femtask_of(task.name, sub)
+        tasks.append((task.name, display_path(task.dockerfile) if task.dockerfile else None,
+                      docker_pull(fem) if fem is not None else None))
+    return Checked(display_path(sub.tool), results, sources, tasks, integration, tuple(notes), status)
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").splitlines() if path.is_file() else []
+    except OSError:
+        return []
+
+
+def render(done: Checked, fmt: str, quiet: bool = False) -> str:
+    if fmt == "markdown":
+        from chaimeleon_lint.toolbox.comment import comment
+
+        return comment(done)
+    if fmt == "json":
+        from chaimeleon_lint.report import json as json_report
+
+        record = {"verdict": done.verdict, "tool": done.tool, "integration": done.integration,
+                  "tasks": [{"name": n, "dockerfile": d, "image": i} for n, d, i in done.tasks],
+                  "notes": list(done.notes)}
+        return json_report.render(done.results, {"toolbox": record})
+    if fmt == "text":
+        from chaimeleon_lint.report import text
+
+        return text.render_plain(done.results, lambda path: done.sources.get(path, []), quiet)
+    from chaimeleon_lint.runner import rendered
+
+    return rendered(done.results, fmt, lambda path: done.sources.get(path, []))

@@ -1,0 +1,64 @@
+"""A FEMTask as the CWL v1.2 `CommandLineTool` the standard runners accept.
+
+FEM's classes look like CWL but are not: `cwltool --validate` refuses them as written. The
+translation drops the FEM-only keys (`id` and `source`/`hidden`/`constraints` of inputs, `metadata`,
+`expectedExitCode`, requirements no runner knows), makes `required: false` an optional type, and
+turns `expectedExitCode` into `successCodes`. The same file then runs on cwltool, Toil or Arvados.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_BINDING = ("position", "prefix", "separate", "itemSeparator", "valueFrom")
+_REQUIREMENTS = {
+    "DockerRequirement": ("dockerPull",),
+    "EnvVarRequirement": ("envDef",),
+    "ResourceRequirement": ("coresMin", "ramMin"),
+}
+
+
+def _type(item: dict[str, Any]) -> str:
+    kind = str(item.get("type", "string"))
+    optional = item.get("required") is False or ("default" in item and item["default"] is None)
+    return f"{kind}?" if optional and not kind.endswith("?") else kind
+
+
+def command_line_tool(task: dict[str, Any]) -> dict[str, Any]:
+    """The CommandLineTool of a FEMTask's data (as read from its YAML)."""
+    tool: dict[str, Any] = {"cwlVersion": "v1.2", "class": "CommandLineTool"}
+    for key in ("label", "doc"):
+        if isinstance(task.get(key), str):
+            tool[key] = task[key]
+    requirements = []
+    for req in task.get("requirements") or []:
+        kept = _REQUIREMENTS.get(req.get("class")) if isinstance(req, dict) else None
+        if kept is not None:
+            requirements.append({"class": req["class"], **{k: req[k] for k in kept if k in req}})
+    if requirements:
+        tool["requirements"] = requirements
+    tool["baseCommand"] = list(task.get("baseCommand") or [])
+    if task.get("arguments"):
+        tool["arguments"] = task["arguments"]
+    inputs: dict[str, Any] = {}
+    for item in task.get("inputs") or []:
+        entry: dict[str, Any] = {"type": _type(item)}
+        if item.get("default") is not None:
+            entry["default"] = item["default"]
+        if isinstance(item.get("doc"), str):
+            entry["doc"] = item["doc"]
+        binding = item.get("inputBinding")
+        if isinstance(binding, dict):
+            entry["inputBinding"] = {k: binding[k] for k in _BINDING if k in binding}
+        inputs[str(item["id"])] = entry
+    tool["inputs"] = inputs
+    outputs: dict[str, Any] = {}
+    for item in task.get("outputs") or []:
+        entry = {"type": str(item.get("type", "File"))}
+        glob = (item.get("outputBinding") or {}).get("glob")
+        if glob is not None:
+            entry["outputBinding"] = {"glob": glob}
+        outputs[str(item["id"])] = entry
+    tool["outputs"] = outputs
+    tool["successCodes"] = [int(task.get("expectedExitCode", 0))]
+    return tool
