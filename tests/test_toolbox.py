@@ -404,3 +404,74 @@ def test_translation_maps_the_fem_keys() -> None:
     assert tool["class"] == "CommandLineTool" and "id" not in tool and "metadata" not in tool
     assert tool["inputs"]["label"]["type"] == "string?" and tool["inputs"]["dataset"]["type"] == "Directory"
     assert tool["successCodes"] == [0] and "source" not in tool["inputs"]["dataset"]
+
+
+# -- the integration test, on a real engine ---------------------------------------------------------
+
+def _docker() -> str | None:
+    """Why the integration tests cannot run here, or None."""
+    if shutil.which("docker") is None or subprocess.run(["docker", "info"], capture_output=True).returncode != 0:
+        return "no Docker engine answers (CI starts one with .ci/engine)"
+    import importlib.util
+
+    if importlib.util.find_spec("cwltool") is None:
+        return "cwltool is not installed (the test extra installs it)"
+    return None
+
+
+needs_docker = pytest.mark.skipif(_docker() is not None, reason=_docker() or "")
+
+
+def _built(repo: Path, tool: str) -> dict:
+    done = _cli("toolbox", ".", "--tool", tool, "--build", "--engine", "docker", "--format", "json", cwd=repo)
+    assert done.returncode in (0, 1), done.stderr
+    report = json.loads(done.stdout)
+    jsonschema.validate(report, REPORT_SCHEMA)
+    return report
+
+
+@needs_docker
+def test_integration_passes_for_the_compliant_tools(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    single = _built(repo, "voxel-count")
+    assert single["findings"] == [] and single["toolbox"]["integration"] == "passed"
+    assert single["toolbox"]["verdict"] == "accept"
+    federated = _built(repo, "federated-sum")
+    assert federated["findings"] == [] and federated["toolbox"]["integration"] == "passed"
+    assert "task site-count: ran once per dataset folder (site-a, site-b)" in federated["toolbox"]["notes"]
+    text = _cli("toolbox", ".", "--tool", "voxel-count", "--build", "--engine", "docker", cwd=repo).stdout
+    assert "toolbox/voxel-count: verdict accept; integration test passed" in text
+    images = subprocess.run(["docker", "images", "-q", "harbor.eucaim.cancerimage.eu/processing-tools/*"],
+                            capture_output=True, text=True).stdout
+    assert images.strip() == ""  # the images tagged as their dockerPull were removed
+
+
+@needs_docker
+@pytest.mark.parametrize(("variant", "expected"), [
+    ("user-1000", {"CHL1003", "CHL1082"}),
+    ("no-gosu", {"CHL1004", "CHL1082"}),
+    ("wrong-expected-output", {"CHL1084"}),
+    ("described-output", {"CHL1084"}),
+    ("build-fails", {"CHL1081"}),
+])
+def test_integration_finds_what_breaks_the_run(tmp_path: Path, variant: str, expected: set[str]) -> None:
+    repo = _repo(tmp_path)
+    tool = repo / "toolbox" / "voxel-count"
+    outputs = tool / "test" / "example_output"
+    if variant in VARIANTS:
+        VARIANTS[variant][0](tool)
+    elif variant == "build-fails":
+        _edit(tool / TASK / "dockerfile", "COPY app/ /app/", "RUN false\nCOPY app/ /app/")
+    else:
+        _edit(outputs / "counts.json", '"bytes": 20', '"bytes": 21')
+        if variant == "described-output":
+            (outputs / "description.md").write_text("The byte count may vary with line endings.\n")
+    report = _built(repo, "voxel-count")
+    assert {f["rule"] for f in report["findings"]} == expected
+    integration = [f for f in report["findings"] if f["rule"].startswith("CHL108")]
+    if variant.endswith("output"):
+        assert "bytes: expected 21, got 20" in integration[0]["message"]
+        assert integration[0]["severity"] == ("warning" if variant == "described-output" else "error")
+        assert report["toolbox"]["integration"] == ("passed" if variant == "described-output" else "failed")
+    else:
+        assert report["toolbox"]["integration"] == "failed" and report["toolbox"]["verdict"] == "changes needed"

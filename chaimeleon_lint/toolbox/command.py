@@ -138,7 +138,12 @@ def render(done: Checked, fmt: str, quiet: bool = False) -> str:
     if fmt == "text":
         from chaimeleon_lint.report import text
 
-        return text.render_plain(done.results, lambda path: done.sources.get(path, []), quiet)
+        report = text.render_plain(done.results, lambda path: done.sources.get(path, []), quiet)
+        if quiet:
+            return report
+        said = [f"{done.tool}: note: {note}" for note in done.notes[1:]]
+        said.append(f"{done.tool}: verdict {done.verdict}; integration test {done.integration}")
+        return report + "\n".join(said) + "\n"
     from chaimeleon_lint.runner import rendered
 
     return rendered(done.results, fmt, lambda path: done.sources.get(path, []))
