@@ -475,3 +475,24 @@ def test_integration_finds_what_breaks_the_run(tmp_path: Path, variant: str, exp
         assert report["toolbox"]["integration"] == ("passed" if variant == "described-output" else "failed")
     else:
         assert report["toolbox"]["integration"] == "failed" and report["toolbox"]["verdict"] == "changes needed"
+
+
+def test_cwl_map_form_reads_as_the_list_form(tmp_path: Path) -> None:
+    """Approved tools write `inputs:` and `outputs:` as CWL's map form (id → item): the same tool, no
+    finding, and the lines still point at the items."""
+    import yaml
+
+    repo = _repo(tmp_path)
+    path = repo / "toolbox" / "voxel-count" / FEM / "voxel-count.cwl"
+    data = yaml.safe_load(path.read_text())
+    for key in ("inputs", "outputs"):
+        data[key] = {item.pop("id"): item for item in data[key]}
+    data["requirements"] = {req.pop("class"): req for req in data["requirements"]}
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    found, _ = _findings(repo, "voxel-count")
+    assert found == set()
+    data["outputs"]["counts"]["outputBinding"]["glob"] = "/abs/counts.json"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "glob: /abs" in text)
+    found, _ = _findings(repo, "voxel-count")
+    assert found == {("CHL1055", f"{FEM}/voxel-count.cwl", line)}

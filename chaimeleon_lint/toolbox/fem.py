@@ -19,6 +19,19 @@ from chaimeleon_lint.records import NamedTuple
 CLASSES = ("FEMTask", "FEMBundle", "FEMWorkflow")
 _SCHEMAS = Path(__file__).resolve().parent.parent / "schemas" / "fem"
 _OLDER_KEYS = {"input_name": "id", "output_name": "id"}
+_MAP_FORMS = (("inputs", "id"), ("outputs", "id"), ("requirements", "class"))  # CWL's map<key, item> forms
+
+
+def _listed(key: str, name: str, items: dict[str, Any], lines: dict[tuple[Any, ...], int]) -> list[dict[str, Any]]:
+    """CWL's map form (`inputs: {dataset: {type: Directory}}`, as approved tools write it) as the
+    list form the schemas describe, each item's lines moved with it."""
+    listed = []
+    for n, (ident, item) in enumerate(items.items()):
+        for where in [w for w in lines if w[:2] == (key, ident)]:
+            lines[(key, n, *where[2:])] = lines.pop(where)
+        lines[(key, n, name)] = lines[(key, n)]
+        listed.append({name: ident, **item})
+    return listed
 
 
 class FemError(Exception):
@@ -57,6 +70,10 @@ def read(path: Path, shown: str) -> FemFile:
     lines: dict[tuple[Any, ...], int] = {}
     older: list[tuple[str, int]] = []
     data = _plain(node, (), lines, older) if node is not None else None
+    if isinstance(data, dict):
+        for key, name in _MAP_FORMS:
+            if isinstance(data.get(key), dict) and all(isinstance(v, dict) for v in data[key].values()):
+                data[key] = _listed(key, name, data[key], lines)
     cls = data.get("class", "") if isinstance(data, dict) else ""
     return FemFile(path, shown, cls if cls in CLASSES else "", data, lines, tuple(older))
 

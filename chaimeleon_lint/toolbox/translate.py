@@ -20,7 +20,7 @@ _REQUIREMENTS = {
 
 def _type(item: dict[str, Any]) -> str:
     kind = str(item.get("type", "string"))
-    optional = item.get("required") is False or ("default" in item and item["default"] is None)
+    optional = item.get("required") is False
     return f"{kind}?" if optional and not kind.endswith("?") else kind
 
 
