@@ -380,9 +380,11 @@ def manifest(target: str, args: str | None, datasets: tuple[str, ...], size: str
 @click.option("--build", is_flag=True, help="The integration test: build each task image, check the entrypoint "
               "contract, run the tasks with cwltool on the test input (CHL108x; needs chaimeleon-lint[toolbox]).")
 @_ENGINE
+@click.option("--cwl-out", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Write each FEMTask translated to a CWL CommandLineTool, and its job on the test input, into DIR.")
 def toolbox(directory: Path, tool: str | None, since: str | None, fmt: str, quiet: bool, no_color: bool, color: str,
             outputs: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...], failure_threshold: str | None,
-            platform: str | None, build: bool, engine: str | None) -> None:
+            platform: str | None, build: bool, engine: str | None, cwl_out: Path | None) -> None:
     """Check a EUCAIM toolbox submission: DIRECTORY is toolbox/<tool>/ (or a checkout with --tool).
 
     Every task Dockerfile is linted under the eucaim-toolbox profile, the submission's layout, FEM
@@ -401,7 +403,7 @@ def toolbox(directory: Path, tool: str | None, since: str | None, fmt: str, quie
     settings = Settings(fmt=fmt, select=tuple(_names(select)), ignore=tuple(_names(ignore)),
                         threshold=failure_threshold, outputs=extra, platform=platform, quiet=quiet,
                         color="never" if no_color else color)
-    sys.exit(run_toolbox(ToolboxSettings(directory, tool, since, settings, build, engine)))
+    sys.exit(run_toolbox(ToolboxSettings(directory, tool, since, settings, build, engine, cwl_out)))
 
 
 COMMANDS = {"init": init, "review": review, "prune": prune, "image": image, "manifest": manifest, "toolbox": toolbox}

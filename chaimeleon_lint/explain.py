@@ -20,7 +20,10 @@ def explain_rule(rule: str, words: Callable[[str], str] | None = None) -> str:
     parts = [f"{spec.id} {spec.slug} ({spec.severity.label}): {spec.title}", "", spec.summary, "",
              "Why:", spec.why]
     if spec.guide:
-        parts += ["", "The guide says:", "  " + spec.guide.strip().replace("\n", "\n  ")]
+        source = "The guide says:" if not spec.profiles else "The convention asks that"
+        parts += ["", source, "  " + spec.guide.strip().replace("\n", "\n  ")]
+    if spec.profiles:
+        parts += ["", f"Judged under the {', '.join(spec.profiles)} profile only."]
     parts += ["", "Fix:", spec.fix]
     for example in spec.examples:
         if example.request is not None:
@@ -34,15 +37,18 @@ def explain_rule(rule: str, words: Callable[[str], str] | None = None) -> str:
         parts.append("  " + example.dockerfile.strip().replace("\n", "\n  "))
     if spec.limits:
         parts += ["", "Limits:", spec.limits]
-    parts += ["", f"Suppress: # chaimeleon-lint: ignore={spec.id}  (on the line before the instruction, or before the "
-                  f"line of a start-up script)",
-              f"          # chaimeleon-lint: file-ignore={spec.id}  (anywhere: the whole file, and findings about "
-              "the whole image)"]
+    if spec.phase in ("submission", "integration"):  # about a submission's files, not a Dockerfile's lines
+        parts += ["", f"Suppress: chaimeleon-lint toolbox --ignore {spec.id}"]
+    else:
+        parts += ["", f"Suppress: # chaimeleon-lint: ignore={spec.id}  (on the line before the instruction, or before the "
+                      f"line of a start-up script)",
+                  f"          # chaimeleon-lint: file-ignore={spec.id}  (anywhere: the whole file, and findings about "
+                  "the whole image)"]
     return "\n".join(parts) + "\n"
 
 
 def list_rules() -> str:
     from chaimeleon_lint import catalogue
 
-    rows = [f"{s.id}  {s.severity.label:<7}  {s.slug:<32}  {s.title}" for s in catalogue.load().rules.values()]
+    rows = [f"{s.id:<7}  {s.severity.label:<7}  {s.slug:<32}  {s.title}" for s in catalogue.load().rules.values()]
     return "\n".join(rows) + "\n"

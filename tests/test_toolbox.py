@@ -496,3 +496,16 @@ def test_cwl_map_form_reads_as_the_list_form(tmp_path: Path) -> None:
     line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "glob: /abs" in text)
     found, _ = _findings(repo, "voxel-count")
     assert found == {("CHL1055", f"{FEM}/voxel-count.cwl", line)}
+
+
+def test_cwl_out_writes_each_task_and_its_job(tmp_path: Path) -> None:
+    done = _cli("toolbox", str(FEDERATED), "--cwl-out", str(tmp_path / "cwl"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "cwl").iterdir()) == [
+        "site-count.cwl", "site-count.job.json", "sum-counts.cwl", "sum-counts.job.json"]
+    job = json.loads((tmp_path / "cwl" / "site-count.job.json").read_text())
+    assert job == {"dataset": {"class": "Directory", "location": (FEDERATED / "test" / "example_input").as_uri()}}
+    assert "wrote site-count.cwl" in done.stdout
+    (tmp_path / "file").write_text("")
+    done = _cli("toolbox", str(FEDERATED), "--cwl-out", str(tmp_path / "file" / "cwl"), cwd=tmp_path)
+    assert done.returncode == 2 and "--cwl-out" in done.stderr and "Traceback" not in done.stderr

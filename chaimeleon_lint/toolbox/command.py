@@ -24,6 +24,7 @@ class ToolboxSettings(NamedTuple):
     lint: Settings  # format, rules, threshold, outputs, platform
     build: bool = False
     engine: str | None = None
+    cwl_out: Path | None = None  # --cwl-out DIR: write each task's translated CWL and its test job there
 
 
 class Checked(NamedTuple):
@@ -84,6 +85,8 @@ def _check(settings: ToolboxSettings) -> Checked:
     contract = convention(profile or load(PROFILE))
     found = list(check(sub, settings.since, contract.registry if contract else ()))
     notes: list[str] = [f"{sub.shown(sub.tool)}: {len(sub.tasks)} task folder(s), {len(sub.fem)} FEM file(s)"]
+    if settings.cwl_out is not None:
+        notes += _write_cwl(sub, settings.cwl_out)
     integration = "not run"
     if settings.build:
         from chaimeleon_lint.toolbox.integration import integrate
@@ -114,6 +117,28 @@ def _check(settings: ToolboxSettings) -> Checked:
         tasks.append((task.name, display_path(task.dockerfile) if task.dockerfile else None,
                       docker_pull(fem) if fem is not None else None))
     return Checked(display_path(sub.tool), results, sources, tasks, integration, tuple(notes), status)
+
+
+def _write_cwl(sub, folder: Path) -> list[str]:  # type: ignore[no-untyped-def]
+    """Each FEMTask as `<id>.cwl` and, with test input, `<id>.job.json`: to run a task by hand."""
+    import json
+
+    from chaimeleon_lint.toolbox.translate import command_line_tool, job_of
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for fem in sub.classes("FEMTask"):
+            name = str(fem.data.get("id") or fem.path.stem)
+            (folder / f"{name}.cwl").write_text(json.dumps(command_line_tool(fem.data), indent=1) + "\n", encoding="utf-8")
+            written.append(f"{name}.cwl")
+            if sub.input_dir is not None:
+                job = job_of(fem.data, sub.input_dir, {})
+                (folder / f"{name}.job.json").write_text(json.dumps(job, indent=1) + "\n", encoding="utf-8")
+                written.append(f"{name}.job.json")
+    except OSError as exc:
+        raise UsageError(f"--cwl-out {folder}: cannot write: {exc.strerror or exc}") from None
+    return [f"wrote {', '.join(written)} to {folder}" if written else f"no FEMTask to write to {folder}"]
 
 
 def _lines(path: Path) -> list[str]:

@@ -30,6 +30,7 @@ from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.runner import Abort
 from chaimeleon_lint.toolbox.fem import FemFile
 from chaimeleon_lint.toolbox.submission import Found, Submission, docker_pull, femtask_of
+from chaimeleon_lint.toolbox.translate import command_line_tool, job_of
 
 PROBE = ("4321", "4321", "probe")
 RUN_UID = 4321  # the runner's uid (and HOST_UID) when chaimeleon-lint runs as root
@@ -88,6 +89,10 @@ def integrate(sub: Submission, engine_name: str | None, blocked: list[Found]) ->
             notes.append("the tasks were not run: the FEM metadata is invalid (CHL1055)")
         elif sub.input_dir is None or sub.output_dir is None:
             notes.append("the tasks were not run: there is no test data (CHL1058)")
+        elif len(built) < len(sub.classes("FEMTask")):
+            notes.append("the tasks were not run: some task images are not built from the submission, and the "
+                         "integration test pulls nothing (CHL1053)")
+            verdict = "not run"
         elif engine.name != "docker":
             notes.append(f"the tasks were not run: cwltool runs them with docker; {engine.name} built the images, "
                          "and rootless podman under the runner's uid would not see them")
@@ -122,8 +127,6 @@ def _probe(engine, tag: str, session: str) -> str:  # type: ignore[no-untyped-de
 def _run_all(sub: Submission, notes: list[str]) -> list[Found]:
     """Run the tools as the bundle says: a single task alone, or a federated bundle's clients per
     dataset folder and then its server on their gathered outputs."""
-    from chaimeleon_lint.toolbox.translate import command_line_tool
-
     tasks = {str(f.data.get("id")): f for f in sub.classes("FEMTask") if isinstance(f.data, dict)}
     bundle = next(iter(sub.classes("FEMBundle")), None)
     roles = {str(t.get("task_id")): t for t in (bundle.data.get("tasks") or [])} if bundle is not None else {}
@@ -199,7 +202,7 @@ class _Runner:
         if os.geteuid() == 0:
             for path in (dataset, *dataset.rglob("*")):
                 os.chown(path, self.uid, self.gid, follow_symlinks=False)
-        job = _job(fem, dataset, connected)
+        job = job_of(fem.data, dataset, connected)
         (here / "job.json").write_text(json.dumps(job, indent=1), encoding="utf-8")
         outdir = self._mine(here / "out")
         for sub in ("tmp", "outtmp", "home"):
@@ -244,22 +247,6 @@ class _Runner:
         os.setgroups(sorted(set(groups)))
         os.setgid(self.gid)
         os.setuid(self.uid)
-
-
-def _job(fem: FemFile, dataset: Path, connected: dict[str, Path]) -> dict[str, Any]:
-    """The job: Directory inputs get the dataset (or the gathered folder), others their defaults."""
-    job: dict[str, Any] = {}
-    for item in fem.data.get("inputs") or []:
-        if not isinstance(item, dict):
-            continue
-        key = str(item.get("id"))
-        if key in connected:
-            job[key] = {"class": "Directory", "location": connected[key].as_uri()}
-        elif item.get("type") == "Directory":
-            job[key] = {"class": "Directory", "location": dataset.resolve().as_uri()}
-        elif item.get("default") is not None:
-            job[key] = item["default"]
-    return job
 
 
 def _snapshot(folder: Path) -> list[tuple[str, int, int]]:

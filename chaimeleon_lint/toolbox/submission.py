@@ -153,6 +153,9 @@ def _location(sub: Submission, since: str | None) -> Iterator[Found]:
 
 
 def _layout(sub: Submission) -> Iterator[Found]:
+    if not any(t.dockerfiles for t in sub.tasks):  # images only referenced: one info, not a warning per task
+        yield _found("CHL1053", None, None, "pulled")
+        return
     for task in sub.tasks:
         where = sub.shown(task.folder)
         if len(task.dockerfiles) > 1:
@@ -162,8 +165,6 @@ def _layout(sub: Submission) -> Iterator[Found]:
             yield _found("CHL1053", where, None, problem=f"task {task.name} has no Dockerfile")
         if task.dockerfiles and task.entrypoint is None:
             yield _found("CHL1053", where, None, problem=f"task {task.name} has no entrypoint.sh")
-    if not any(t.dockerfiles for t in sub.tasks):
-        yield _found("CHL1053", None, None, "pulled")
 
 
 def _metadata(sub: Submission, registry: tuple[str, ...]) -> Iterator[Found]:

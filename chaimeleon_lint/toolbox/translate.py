@@ -8,6 +8,7 @@ turns `expectedExitCode` into `successCodes`. The same file then runs on cwltool
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 _BINDING = ("position", "prefix", "separate", "itemSeparator", "valueFrom")
@@ -62,3 +63,20 @@ def command_line_tool(task: dict[str, Any]) -> dict[str, Any]:
     tool["outputs"] = outputs
     tool["successCodes"] = [int(task.get("expectedExitCode", 0))]
     return tool
+
+
+def job_of(task: dict[str, Any], dataset: Path, connected: dict[str, Path]) -> dict[str, Any]:
+    """The job of one run: a Directory input gets the dataset folder (a `source: connection` input
+    the folder its producers' files were gathered in), the others their defaults."""
+    job: dict[str, Any] = {}
+    for item in task.get("inputs") or []:
+        if not isinstance(item, dict):
+            continue
+        key = str(item.get("id"))
+        if key in connected:
+            job[key] = {"class": "Directory", "location": connected[key].resolve().as_uri()}
+        elif item.get("type") == "Directory":
+            job[key] = {"class": "Directory", "location": dataset.resolve().as_uri()}
+        elif item.get("default") is not None:
+            job[key] = item["default"]
+    return job
