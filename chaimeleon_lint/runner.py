@@ -7,7 +7,7 @@ results its own way. Messages for the user go to standard error, one line each.
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -570,6 +570,29 @@ def rendered(results: list, fmt: str, lines_of) -> str:  # type: ignore[no-untyp
     from chaimeleon_lint.report import text
 
     return text.render_plain(results, lines_of, quiet=False)
+
+
+def publish(outputs: Sequence[tuple[str, Path]], fmt: str, quiet: bool, render: Callable[[str, bool], str]) -> bool:
+    """A command's report: each --output file, then the chosen format on standard output; False (and
+    the file named on standard error) when a file cannot be written."""
+    try:
+        for extra, target in outputs:
+            target.write_text(render(extra, False), encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write report: {exc.strerror or exc}: {exc.filename}")
+        return False
+    sys.stdout.write(render(fmt, quiet))
+    return True
+
+
+def internal_error(subject: str, undone: str, exc: BaseException) -> int:
+    """A bug of ours: one line naming it and where, not a traceback (exit 3)."""
+    import traceback
+
+    frame = traceback.extract_tb(exc.__traceback__)[-1]
+    fail(f"{subject}: internal error, {undone}: {type(exc).__name__}: {exc} "
+         f"(at {Path(frame.filename).name}:{frame.lineno}). This is a bug in chaimeleon-lint; please report it.")
+    return EXIT_INTERNAL
 
 
 def colour(choice: str) -> bool:

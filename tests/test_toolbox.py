@@ -10,13 +10,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import NamedTuple
 
 import jsonschema
 import pytest
 
 from chaimeleon_lint.model.toolbox import digest
 from conftest import lint
+from test_rules import Case
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "toolbox"
@@ -25,14 +25,6 @@ FEDERATED = FIXTURES / "toolbox" / "federated-sum"
 ENTRYPOINT = (COMPLIANT / "task_containers" / "voxel-count" / "entrypoint.sh").read_text()
 REPORT_SCHEMA = json.loads((ROOT / "chaimeleon_lint" / "schemas" / "report.schema.json").read_text())
 SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-2.1.0.json"
-
-
-class Case(NamedTuple):
-    rule: str
-    name: str
-    dockerfile: str
-    lines: list[int | None]
-    files: dict[str, str] = {}
 
 
 HEAD = ('FROM debian:bookworm\nLABEL maintainer="m@example.org" version="1.0" description="d" '

@@ -20,7 +20,7 @@ from chaimeleon_lint.review.location import Location, parse_url
 from chaimeleon_lint.review.repository import Checkout
 from chaimeleon_lint.review.request import Request, catalogue_platform, parse, table_private
 from chaimeleon_lint.runner import (EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, Abort, Settings, UsageError,
-                                    collect, fail, read_input, rendered, threshold)
+                                    collect, fail, internal_error, publish, read_input, rendered, threshold)
 
 
 class ReviewSettings(NamedTuple):
@@ -97,19 +97,10 @@ def review(settings: ReviewSettings) -> int:
         fail(str(exc))
         return EXIT_ERROR
     except Exception as exc:  # a bug of ours: one line naming it, not a traceback
-        import traceback
-
-        frame = traceback.extract_tb(exc.__traceback__)[-1]
-        fail(f"{shown}: internal error, the request was not reviewed: {type(exc).__name__}: {exc} "
-             f"(at {Path(frame.filename).name}:{frame.lineno}). This is a bug in chaimeleon-lint; please report it.")
-        return EXIT_INTERNAL
-    try:
-        for extra, target in settings.lint.outputs:
-            target.write_text(render(done, extra), encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot write report: {exc.strerror or exc}: {exc.filename}")
+        return internal_error(shown, "the request was not reviewed", exc)
+    if not publish(settings.lint.outputs, settings.lint.fmt, settings.lint.quiet,
+                   lambda fmt, quiet: render(done, fmt, quiet)):
         return EXIT_ERROR
-    sys.stdout.write(render(done, settings.lint.fmt, settings.lint.quiet))
     if done.unread is not None:
         sys.stdout.flush()
         fail(f"{shown}: the repository {done.request.url.value if done.request.url else ''} could not be read "

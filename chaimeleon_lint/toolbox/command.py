@@ -8,11 +8,11 @@ entrypoint contract, the tasks run by cwltool on the test input) → one report 
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from chaimeleon_lint.records import NamedTuple
-from chaimeleon_lint.runner import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Abort, Settings, UsageError, collect, fail, threshold
+from chaimeleon_lint.runner import (EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Abort, Settings, UsageError, collect, fail,
+                                    internal_error, publish, threshold)
 
 PROFILE = "eucaim-toolbox"
 
@@ -55,13 +55,11 @@ def toolbox(settings: ToolboxSettings) -> int:
     except (SubmissionError, Abort, UsageError) as exc:
         fail(str(exc))
         return EXIT_ERROR
-    try:
-        for extra, target in settings.lint.outputs:
-            target.write_text(render(done, extra), encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot write report: {exc.strerror or exc}: {exc.filename}")
+    except Exception as exc:  # a bug of ours: one line naming it, not a traceback
+        return internal_error(str(settings.directory), "the submission was not checked", exc)
+    if not publish(settings.lint.outputs, settings.lint.fmt, settings.lint.quiet,
+                   lambda fmt, quiet: render(done, fmt, quiet)):
         return EXIT_ERROR
-    sys.stdout.write(render(done, settings.lint.fmt, settings.lint.quiet))
     return done.exit_code
 
 
