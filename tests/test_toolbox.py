@@ -442,6 +442,10 @@ def test_integration_passes_for_the_compliant_tools(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("variant", "expected"), [
     ("user-1000", {"CHL1003", "CHL1082"}),
     ("no-gosu", {"CHL1004", "CHL1082"}),
+    ("modified-entrypoint", {"CHL1002", "CHL1082"}),  # ends in exec "$@": the command runs as root
+    ("untagged", {"CHL1056"}),
+    ("latest", {"CHL1056", "CHL1057"}),
+    ("broken-cross-reference", {"CHL1055"}),
     ("wrong-expected-output", {"CHL1084"}),
     ("described-output", {"CHL1084"}),
     ("build-fails", {"CHL1081"}),
@@ -461,7 +465,12 @@ def test_integration_finds_what_breaks_the_run(tmp_path: Path, variant: str, exp
     report = _built(repo, "voxel-count")
     assert {f["rule"] for f in report["findings"]} == expected
     integration = [f for f in report["findings"] if f["rule"].startswith("CHL108")]
-    if variant.endswith("output"):
+    if variant in ("untagged", "latest"):  # built under that reference, the run still passes
+        assert report["toolbox"]["integration"] == "passed"
+    elif variant == "broken-cross-reference":
+        assert report["toolbox"]["integration"] == "failed"
+        assert "the tasks were not run: the FEM metadata is invalid (CHL1055)" in report["toolbox"]["notes"]
+    elif variant.endswith("output"):
         assert "bytes: expected 21, got 20" in integration[0]["message"]
         assert integration[0]["severity"] == ("warning" if variant == "described-output" else "error")
         assert report["toolbox"]["integration"] == ("passed" if variant == "described-output" else "failed")
