@@ -157,16 +157,24 @@ def environment(pairs: Sequence[str]) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
+def _job_platform(profile: Profile) -> None:
+    """A profile whose platform mounts nothing under a home (the EUCAIM toolbox) runs no platform Job."""
+    if len(profile.mount_dirs) < 2:
+        raise RunSpecError(f"the {profile.title} profile has no platform Job to run (no mount directories): "
+                           "a toolbox tool runs through FEM; check it with `chaimeleon-lint toolbox DIR --build`")
+
+
 def describe(profile: Profile, image: str, kind: str = "batch", args: Sequence[str] = (),
              env: Sequence[tuple[str, str]] = (), datasets: Sequence[str] = (), size: str | None = None,
              ports: Sequence[tuple[int, str]] = ()) -> RunSpec:
     """The run the platform makes of `image` for this request."""
+    _job_platform(profile)
     run = settings(profile)
     for dataset in datasets:
         if not _DATASET.match(dataset):
             raise RunSpecError(f"{dataset!r}: a dataset id is one folder name (letters, digits, `.`, `_`, `-`)")
     chosen = run.size(size)
-    datasets_dir, persistent_home, *more = profile.mount_dirs  # the guide's order; the schema asks for two
+    datasets_dir, persistent_home, *more = profile.mount_dirs  # the guide's order
     shared = more[0] if more else None
     volumes = []
     if datasets:
@@ -191,6 +199,7 @@ def describe(profile: Profile, image: str, kind: str = "batch", args: Sequence[s
 def expand(words: Sequence[str], profile: Profile, dataset: str | None) -> tuple[str, ...]:
     """`{dataset}` is the first dataset's folder, `{output}` the folder `output` of the persistent
     home: the smoke run's and the manifest's placeholders for what a user types after `--`."""
+    _job_platform(profile)
     if dataset is None and any("{dataset}" in w for w in words):
         raise RunSpecError("the arguments name {dataset}: give the dataset's id (--dataset ID)")
     folder = f"{profile.datasets_dir}/{dataset}"

@@ -510,3 +510,17 @@ def test_cwl_out_writes_each_task_and_its_job(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
     done = _cli("toolbox", str(FEDERATED), "--cwl-out", str(tmp_path / "file" / "cwl"), cwd=tmp_path)
     assert done.returncode == 2 and "--cwl-out" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_no_platform_job_for_the_toolbox_profile(tmp_path: Path) -> None:
+    dockerfile = COMPLIANT / "task_containers" / "voxel-count" / "dockerfile"
+    done = _cli("manifest", str(dockerfile), "--platform", "eucaim-toolbox", cwd=tmp_path)
+    assert done.returncode == 2 and "no platform Job" in done.stderr and "Traceback" not in done.stderr
+
+
+@needs_docker
+def test_lint_build_of_a_task_image_makes_no_platform_run(tmp_path: Path) -> None:
+    dockerfile = COMPLIANT / "task_containers" / "voxel-count" / "dockerfile"
+    done = _cli("--build", "--engine", "docker", "--smoke-args", "--help", "--no-color", str(dockerfile), cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no platform run: the EUCAIM toolbox profile has no platform Job" in done.stdout

@@ -195,7 +195,10 @@ def _test(engine: Engine, tag: str, dockerfile: Dockerfile, kind: str, options: 
     entry = list(image_config.get("Entrypoint") or [])
     cmd = list(image_config.get("Cmd") or [])
     started = time.monotonic()
-    if kind == "interactive":
+    if len(options.profile.mount_dirs) < 2:
+        outcome.notes.append(f"no platform run: the {options.profile.title} profile has no platform Job "
+                             "(a toolbox task runs through FEM: `chaimeleon-lint toolbox DIR --build` runs it)")
+    elif kind == "interactive":
         progress("starting the interactive image")
         outcome.hits += services(engine, tag, session, scripts, options, tmp, outcome)
         outcome.timings["services"] = time.monotonic() - started
