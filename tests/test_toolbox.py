@@ -524,3 +524,30 @@ def test_lint_build_of_a_task_image_makes_no_platform_run(tmp_path: Path) -> Non
     done = _cli("--build", "--engine", "docker", "--smoke-args", "--help", "--no-color", str(dockerfile), cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no platform run: the EUCAIM toolbox profile has no platform Job" in done.stdout
+
+
+@pytest.mark.parametrize(("name", "birth", "found"), [("DOE^JOHN", "19700101", True), ("", "", False),
+                                                      ("ANONYMOUS", "", False), ("", "19700101", True)])
+def test_dicom_test_input_that_names_a_person(tmp_path: Path, name: str, birth: str, found: bool) -> None:
+    pytest.importorskip("pydicom")
+    from pydicom.dataset import FileDataset, FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian
+
+    repo = _repo(tmp_path)
+    meta = FileMetaDataset()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.2"
+    meta.MediaStorageSOPInstanceUID = "1.2.3.4"
+    target = repo / "toolbox" / "voxel-count" / "test" / "example_input" / "case-a" / "slice.dcm"
+    ds = FileDataset(str(target), {}, file_meta=meta, preamble=b"\0" * 128)
+    ds.PatientName, ds.PatientBirthDate, ds.Modality = name, birth, "CT"
+    try:
+        ds.save_as(str(target), enforce_file_format=True)  # pydicom 3
+    except TypeError:
+        ds.save_as(str(target), write_like_original=False)  # pydicom 2
+    findings, report = _findings(repo, "voxel-count")
+    expected = {("CHL1060", "test/example_input/case-a/slice.dcm", None)} if found else set()
+    assert {f for f in findings if f[0] == "CHL1060"} == expected
+    if found:
+        message = next(f["message"] for f in report["findings"] if f["rule"] == "CHL1060")
+        assert ("PatientName 'DOE^JOHN'" in message) == bool(name) and ("PatientBirthDate" in message) == bool(birth)
