@@ -551,3 +551,13 @@ def test_dicom_test_input_that_names_a_person(tmp_path: Path, name: str, birth: 
     if found:
         message = next(f["message"] for f in report["findings"] if f["rule"] == "CHL1060")
         assert ("PatientName 'DOE^JOHN'" in message) == bool(name) and ("PatientBirthDate" in message) == bool(birth)
+
+
+def test_the_tools_configuration_applies_to_the_submission_findings(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    VARIANTS["no-log"][0](repo / "toolbox" / "voxel-count")
+    (repo / "toolbox" / "voxel-count" / "README.md").unlink()
+    config = repo / ".chaimeleon-lint.toml"
+    config.write_text('ignore = ["CHL1062"]\n' + config.read_text() + '\n[severity]\nCHL1052 = "error"\n')
+    _, report = _findings(repo, "voxel-count")
+    assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("CHL1052", "error")]

@@ -93,7 +93,7 @@ def _check(settings: ToolboxSettings) -> Checked:
         found += outcome.found
         notes += outcome.notes
         integration = outcome.verdict
-    options = Options(select=frozenset(lint.select), ignore=frozenset(lint.ignore))
+    options = _submission_options(sub.tool, lint, cat)
     by_path: dict[str, list] = {}  # type: ignore[type-arg]
     for item in found:
         shown = item.path or display_path(sub.tool)
@@ -115,6 +115,20 @@ def _check(settings: ToolboxSettings) -> Checked:
         tasks.append((task.name, display_path(task.dockerfile) if task.dockerfile else None,
                       docker_pull(fem) if fem is not None else None))
     return Checked(display_path(sub.tool), results, sources, tasks, integration, tuple(notes), status)
+
+
+def _submission_options(tool: Path, lint: Settings, cat) -> "Options":  # type: ignore[no-untyped-def]
+    """--select/--ignore, and the tool's configuration (its ignore list and severities), as for its Dockerfiles."""
+    from chaimeleon_lint import config
+    from chaimeleon_lint.linter import Options
+
+    found = config.find(tool)
+    try:
+        cfg = config.load(lint.config_path or found) if (lint.config_path or found) else config.Config()
+    except config.ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    return Options(select=frozenset(lint.select), ignore=frozenset(lint.ignore) | frozenset(cfg.ignore),
+                   severity={cat.resolve(r): s for r, s in cfg.severity})
 
 
 def _write_cwl(sub, folder: Path) -> list[str]:  # type: ignore[no-untyped-def]
