@@ -89,7 +89,7 @@ def differences(found: Behaviour, contract: Convention) -> list[str]:
     if extra:
         said.append(f"also chowns {', '.join(extra)}")
     if found.hands_over != "gosu":
-        said.append(f"does not hand over with `exec gosu` (ends with {found.hands_over or 'nothing'})")
+        said.append("does not hand over with `exec gosu`" + (f" (it ends with {found.hands_over})" if found.hands_over else ""))
     return said
 
 
