@@ -389,7 +389,8 @@ def toolbox(directory: Path, tool: str | None, since: str | None, fmt: str, quie
 
     Every task Dockerfile is linted under the eucaim-toolbox profile, the submission's layout, FEM
     metadata and test data are checked (CHL105x), and with --build the integration test runs.
-    Exit codes: 0 accept, 1 findings at or above the threshold, 2 usage or input error.
+    Exit codes: 0 nothing at or above the threshold, 1 findings at or above it, 2 usage or input
+    error (not a submission, no engine or no cwltool with --build), 3 internal error.
     """
     from chaimeleon_lint import catalogue
     from chaimeleon_lint.runner import Settings
