@@ -221,6 +221,13 @@ def _workflow_rules(workflow: FemFile, bundle_by_id: dict[Any, FemFile], task_by
         task, _, own = output.partition(".")
         return task if task in task_by_id and own in _ids(task_by_id[task].data.get("outputs")) else None
 
+    for n, item in enumerate(_items(data.get("inputs"))):
+        yield from _hidden_rule(workflow, ("inputs", n), item, connected=False)
+        for m, target in enumerate(_items(item.get("targets"))):
+            if _target_input(target.get("bundle_id"), target.get("bundle_input_name"), bundle_by_id, task_by_id) is None:
+                yield Problem(workflow.shown, workflow.line("inputs", n, "targets", m),
+                              f"FEMWorkflow inputs[{n}] ({item.get('id')}) targets "
+                              f"{target.get('bundle_id')}.{target.get('bundle_input_name')}, which no bundle or task declares")
     for n, out in enumerate(_items(data.get("outputs"))):
         source = out.get("source") if isinstance(out.get("source"), dict) else {}
         task = source_task(source.get("bundle_id"), source.get("bundle_output_name"))
