@@ -564,3 +564,20 @@ def test_the_tools_configuration_applies_to_the_submission_findings(tmp_path: Pa
     config.write_text('ignore = ["CHL1062"]\n' + config.read_text() + '\n[severity]\nCHL1052 = "error"\n')
     _, report = _findings(repo, "voxel-count")
     assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("CHL1052", "error")]
+
+
+@needs_docker
+def test_prune_removes_what_a_killed_toolbox_run_left(tmp_path: Path) -> None:
+    """A killed `toolbox --build` leaves images tagged with a registry's name: prune tells them by
+    their session label and removes them; a live run's are kept."""
+    from chaimeleon_lint.build.engine import LABEL, OWNER
+
+    (tmp_path / "Dockerfile").write_text("FROM debian:bookworm\nLABEL purpose=prune-test\n")
+    tag = "harbor.eucaim.cancerimage.eu/processing-tools/prune-test:0.1"
+    subprocess.run(["docker", "build", "-q", "-t", tag, "--label", f"{LABEL}=toolbox-999999-1",
+                    "--label", f"{OWNER}=nowhere:999999", str(tmp_path)], check=True, capture_output=True)
+    listed = _cli("prune", "--dry-run", cwd=tmp_path)
+    assert f"image {tag}: would be removed" in listed.stdout
+    done = _cli("prune", cwd=tmp_path)
+    assert f"image {tag}: removed" in done.stdout
+    assert subprocess.run(["docker", "images", "-q", tag], capture_output=True, text=True).stdout.strip() == ""

@@ -57,6 +57,22 @@ def leftovers(engine: Engine) -> Iterator[Leftover]:
     if tags:
         for tag, (_, owner) in zip(tags, _labels(engine, "image", tags)):
             yield Leftover("image", tag, tag, owner)
+    yield from _toolbox_images(engine)
+
+
+def _toolbox_images(engine: Engine) -> Iterator[Leftover]:
+    """`toolbox --build` tags each task image as its FEMTask's dockerPull (a registry's name, not
+    ours): its images are told by their session label instead, and removed by id."""
+    template = f'{{{{.Id}}}}|{{{{index .Config.Labels "{LABEL}"}}}}|{{{{index .Config.Labels "{OWNER}"}}}}|{{{{.RepoTags}}}}'
+    ids = engine.run(["images", "-q", "--no-trunc", "--filter", f"label={LABEL}"], timeout=60).stdout.split()
+    if not ids:
+        return
+    done = engine.run(["image", "inspect", "--format", template, *sorted(set(ids))], timeout=120)
+    for line in done.stdout.splitlines():
+        ident, session, owner, tags = (line.split("|") + ["", "", ""])[:4]
+        if session.startswith("toolbox-"):
+            shown = tags.strip("[]").split(" ")[0] or ident.removeprefix("sha256:")[:12]
+            yield Leftover("image", ident, shown, owner if owner != "<no value>" else "")
 
 
 def prune(engine: Engine, dry_run: bool) -> Iterator[tuple[Leftover, str]]:
@@ -67,5 +83,6 @@ def prune(engine: Engine, dry_run: bool) -> Iterator[tuple[Leftover, str]]:
         elif dry_run:
             yield item, "would be removed"
         else:
-            done = engine.run(["rm", "-f", item.ref] if item.kind == "container" else ["rmi", item.ref], timeout=120)
+            done = engine.run(["rm", "-f", item.ref] if item.kind == "container" else ["rmi", "-f", item.ref],
+                              timeout=120)
             yield item, "removed" if done.returncode == 0 else f"not removed: {done.stderr.strip()[-200:]}"
