@@ -561,9 +561,14 @@ def test_the_tools_configuration_applies_to_the_submission_findings(tmp_path: Pa
     VARIANTS["no-log"][0](repo / "toolbox" / "voxel-count")
     (repo / "toolbox" / "voxel-count" / "README.md").unlink()
     config = repo / ".chaimeleon-lint.toml"
-    config.write_text('ignore = ["CHL1062"]\n' + config.read_text() + '\n[severity]\nCHL1052 = "error"\n')
+    original = config.read_text()
+    config.write_text('ignore = ["CHL1062"]\nfailure-threshold = "error"\n' + original)
     _, report = _findings(repo, "voxel-count")
-    assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("CHL1052", "error")]
+    assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("CHL1052", "warning")]
+    assert _cli("toolbox", ".", "--tool", "voxel-count", "-q", cwd=repo).returncode == 0  # below the threshold
+    config.write_text(config.read_text() + '\n[severity]\nCHL1052 = "error"\n')
+    done = _cli("toolbox", ".", "--tool", "voxel-count", "-q", "--no-color", cwd=repo)
+    assert done.returncode == 1 and "error CHL1052" in done.stdout
 
 
 @needs_docker

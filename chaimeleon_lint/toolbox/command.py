@@ -93,7 +93,7 @@ def _check(settings: ToolboxSettings) -> Checked:
         found += outcome.found
         notes += outcome.notes
         integration = outcome.verdict
-    options = _submission_options(sub.tool, lint, cat)
+    options, configured = _submission_options(sub.tool, lint, cat)
     by_path: dict[str, list] = {}  # type: ignore[type-arg]
     for item in found:
         shown = item.path or display_path(sub.tool)
@@ -106,7 +106,7 @@ def _check(settings: ToolboxSettings) -> Checked:
             base = Result(shown, None, (), ())  # not a Dockerfile: no platform line
             results.append(with_hits(base, hits, (), options, cat))
             sources.setdefault(shown, _lines(Path(shown)))
-    limit = threshold(lint.threshold)
+    limit = threshold(lint.threshold, configured)
     worst = EXIT_FINDINGS if any(f.severity >= limit for r in results for f in r.findings) else EXIT_OK
     status = EXIT_ERROR if collected is not None and collected.exit_code == EXIT_ERROR else worst
     tasks = []
@@ -117,8 +117,9 @@ def _check(settings: ToolboxSettings) -> Checked:
     return Checked(display_path(sub.tool), results, sources, tasks, integration, tuple(notes), status)
 
 
-def _submission_options(tool: Path, lint: Settings, cat) -> "Options":  # type: ignore[no-untyped-def]
-    """--select/--ignore, and the tool's configuration (its ignore list and severities), as for its Dockerfiles."""
+def _submission_options(tool: Path, lint: Settings, cat) -> "tuple[Options, int | None]":  # type: ignore[no-untyped-def]
+    """--select/--ignore, and the tool's configuration (its ignore list and severities, its failure
+    threshold), as for its Dockerfiles."""
     from chaimeleon_lint import config
     from chaimeleon_lint.linter import Options
 
@@ -127,8 +128,9 @@ def _submission_options(tool: Path, lint: Settings, cat) -> "Options":  # type: 
         cfg = config.load(lint.config_path or found) if (lint.config_path or found) else config.Config()
     except config.ConfigError as exc:
         raise UsageError(str(exc)) from None
-    return Options(select=frozenset(lint.select), ignore=frozenset(lint.ignore) | frozenset(cfg.ignore),
-                   severity={cat.resolve(r): s for r, s in cfg.severity})
+    options = Options(select=frozenset(lint.select), ignore=frozenset(lint.ignore) | frozenset(cfg.ignore),
+                      severity={cat.resolve(r): s for r, s in cfg.severity})
+    return options, cfg.failure_threshold
 
 
 def _write_cwl(sub, folder: Path) -> list[str]:  # type: ignore[no-untyped-def]
