@@ -586,3 +586,16 @@ def test_prune_removes_what_a_killed_toolbox_run_left(tmp_path: Path) -> None:
     done = _cli("prune", cwd=tmp_path)
     assert f"image {tag}: removed" in done.stdout
     assert subprocess.run(["docker", "images", "-q", tag], capture_output=True, text=True).stdout.strip() == ""
+
+
+def test_a_fem_file_of_the_wrong_shapes_is_reported_not_a_crash(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    (repo / "toolbox" / "voxel-count" / FEM / "voxel-count.cwl").write_text(
+        "cwlVersion: v1.2\nclass: FEMTask\nid: voxel-count\nlabel: x\ndoc: y\nrequirements: docker\n"
+        "baseCommand: python3 /app/main.py\ninputs: 5\noutputs: [3, {id: counts}]\nexpectedExitCode: zero\n")
+    done = _cli("toolbox", ".", "--tool", "voxel-count", "--format", "json", "--cwl-out", str(tmp_path / "cwl"), cwd=repo)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    report = json.loads(done.stdout)
+    assert {f["rule"] for f in report["findings"]} >= {"CHL1055"}
+    assert {f["line"] for f in report["findings"] if f["path"].endswith("voxel-count.cwl")} == {6, 7, 8, 9, 10}
+    assert json.loads((tmp_path / "cwl" / "voxel-count.cwl").read_text())["baseCommand"] == ["python3 /app/main.py"]

@@ -32,17 +32,18 @@ def command_line_tool(task: dict[str, Any]) -> dict[str, Any]:
         if isinstance(task.get(key), str):
             tool[key] = task[key]
     requirements = []
-    for req in task.get("requirements") or []:
+    for req in _listed(task.get("requirements")):
         kept = _REQUIREMENTS.get(req.get("class")) if isinstance(req, dict) else None
         if kept is not None:
             requirements.append({"class": req["class"], **{k: req[k] for k in kept if k in req}})
     if requirements:
         tool["requirements"] = requirements
-    tool["baseCommand"] = list(task.get("baseCommand") or [])
+    command = task.get("baseCommand")
+    tool["baseCommand"] = [str(w) for w in command] if isinstance(command, list) else [str(command or "")]
     if task.get("arguments"):
         tool["arguments"] = task["arguments"]
     inputs: dict[str, Any] = {}
-    for item in task.get("inputs") or []:
+    for item in _listed(task.get("inputs")):
         entry: dict[str, Any] = {"type": _type(item)}
         if item.get("default") is not None:
             entry["default"] = item["default"]
@@ -54,24 +55,30 @@ def command_line_tool(task: dict[str, Any]) -> dict[str, Any]:
         inputs[str(item["id"])] = entry
     tool["inputs"] = inputs
     outputs: dict[str, Any] = {}
-    for item in task.get("outputs") or []:
+    for item in _listed(task.get("outputs")):
         entry = {"type": str(item.get("type", "File"))}
-        glob = (item.get("outputBinding") or {}).get("glob")
+        binding = item.get("outputBinding")
+        glob = binding.get("glob") if isinstance(binding, dict) else None
         if glob is not None:
             entry["outputBinding"] = {"glob": glob}
         outputs[str(item["id"])] = entry
     tool["outputs"] = outputs
-    tool["successCodes"] = [int(task.get("expectedExitCode", 0))]
+    code = task.get("expectedExitCode", 0)
+    tool["successCodes"] = [code if isinstance(code, int) else 0]
     return tool
+
+
+def _listed(value: Any) -> list[dict[str, Any]]:
+    """The items of a list that are mappings with what they need (an id, or a class): whatever else
+    a broken file holds is CHL1055's to report, not the translation's to trip on."""
+    return [v for v in value if isinstance(v, dict) and ("id" in v or "class" in v)] if isinstance(value, list) else []
 
 
 def job_of(task: dict[str, Any], dataset: Path, connected: dict[str, Path]) -> dict[str, Any]:
     """The job of one run: a Directory input gets the dataset folder (a `source: connection` input
     the folder its producers' files were gathered in), the others their defaults."""
     job: dict[str, Any] = {}
-    for item in task.get("inputs") or []:
-        if not isinstance(item, dict):
-            continue
+    for item in _listed(task.get("inputs")):
         key = str(item.get("id"))
         if key in connected:
             job[key] = {"class": "Directory", "location": connected[key].resolve().as_uri()}
