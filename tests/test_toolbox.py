@@ -71,6 +71,9 @@ CASES = [
     Case("CHL1007", "option-then-script", GOOD.replace('["python3", "/app/main.py"]', '["python3", "-u", "/app/main.py"]'), []),
     Case("CHL1008", "two-names-one-line", GOOD.replace(GOSU, GOSU + "ENV HOST_UID=1000 HOST_GID=1000\n"), [4]),
     Case("CHL1008", "continued", GOOD.replace(GOSU, GOSU + "ENV LANG=C.UTF-8 \\\n    HOST_USER=eucaim\n"), [4]),
+    Case("CHL1008", "in-the-base-stage-once", "FROM debian:bookworm AS base\nENV HOST_UID=1000\n"
+         + GOOD.replace("FROM debian:bookworm", "FROM base"), [2]),
+    Case("CHL1008", "in-another-stage", "FROM debian:bookworm AS tools\nENV HOST_UID=1000\n" + GOOD, []),
     Case("CHL1008", "other-names", GOOD.replace(GOSU, GOSU + "ENV HOST=example HOST_UIDS=1\n"), []),
     Case("CHL1009", "placeholders-and-missing", GOOD.replace('image.revision="abc1234"', 'image.revision="commit-sha"')
          .replace('maintainer="m@example.org" ', ""), [None, 2]),
@@ -92,6 +95,9 @@ CASES = [
                                                      + COPY), []),
     Case("CHL1011", "copy-from-latest", GOOD.replace(COPY, "COPY --from=example/tools:latest /bin/t /usr/local/bin/t\n" + COPY),
          [4]),
+    Case("CHL1011", "in-the-base-stage-once", "FROM debian:bookworm AS base\n"
+         "RUN curl -fsSLO https://example.org/m.tgz\nCOPY --from=example/t:latest /t /t\n"
+         + GOOD.replace("FROM debian:bookworm", "FROM base"), [2, 3]),
     Case("CHL1011", "copy-from-stage", "FROM debian:bookworm AS tools\n" + GOOD.replace(
         COPY, "COPY --from=tools /bin/true /usr/local/bin/t\n" + COPY), []),
 ]

@@ -53,43 +53,32 @@ def toolbox_user_not_root(image: Image) -> Iterator[Hit]:
         yield Hit(Span.at(user.line), {"user": user.spelled})
 
 
-def _installed(stages: tuple[Stage, ...], package: str) -> bool:
-    return any(package in (p.split("=")[0] for p in install.packages) for s in stages for install in s.installs)
-
-
-def _lineage(image: Image) -> tuple[Stage, ...]:
-    """The final stage and the stages it is built FROM."""
-    chain, stage = [], image.final
-    while True:
-        chain.append(stage)
-        if stage.base_stage is None:
-            return tuple(chain)
-        stage = image.stages[stage.base_stage]
+def _installed(stage: Stage, package: str) -> bool:
+    """Installed in the stage, or in a stage it is built FROM (a stage inherits their records)."""
+    return any(package in (p.split("=")[0] for p in install.packages) for install in stage.installs)
 
 
 @check("CHL1004")
 def toolbox_gosu_missing(image: Image) -> Iterator[Hit]:
-    stages = _lineage(image)
-    if _installed(stages, "gosu"):
-        return
-    if any(posixpath.basename(p) == "gosu" for s in stages for p in s.nodes):
-        return
-    if any(posixpath.basename(w.path) == "gosu" for s in stages for w in s.writes):
+    stage = image.final
+    if _installed(stage, "gosu") or any(posixpath.basename(p) == "gosu" for p in stage.nodes) \
+            or any(posixpath.basename(w.path) == "gosu" for w in stage.writes):
         return
     yield Hit(None)
 
 
 @check("CHL1005")
 def toolbox_base_lacks_tools(image: Image) -> Iterator[Hit]:
-    stages = _lineage(image)
-    root = stages[-1]
+    root = image.final
+    while root.base_stage is not None:  # the image the stages are built on
+        root = image.stages[root.base_stage]
     name = root.base.text.lower().rsplit("/", 1)[-1]
     if "distroless" in root.base.text.lower():
         yield Hit(Span.at(root.from_line), {"base": root.base.text, "missing": "a shell and shadow's tools"})
         return
     if not name.startswith(("alpine", "busybox")):
         return
-    missing = [what for package, what in _ENTRYPOINT_TOOLS if not _installed(stages, package)]
+    missing = [what for package, what in _ENTRYPOINT_TOOLS if not _installed(image.final, package)]
     if missing:
         yield Hit(Span.at(root.from_line), {"base": root.base.text, "missing": " and ".join(missing)})
 
@@ -133,14 +122,12 @@ def toolbox_relative_command(image: Image) -> Iterator[Hit]:
 @check("CHL1008")
 def toolbox_host_ids_fixed(image: Image) -> Iterator[Hit]:
     contract = convention(image.platform)
-    names = contract.host_variables if contract is not None else ()
-    for stage in _lineage(image):
-        lines: dict[int, list[str]] = {}
-        for name in names:
-            if name in stage.env_lines:
-                lines.setdefault(stage.env_lines[name], []).append(name)
-        for line, fixed in sorted(lines.items()):
-            yield Hit(Span.at(line), {"name": "/".join(fixed)})
+    fixed: dict[int, list[str]] = {}  # ENV line → the host variables it sets
+    for name in contract.host_variables if contract is not None else ():
+        if name in image.final.env_lines:
+            fixed.setdefault(image.final.env_lines[name], []).append(name)
+    for line, names in sorted(fixed.items()):
+        yield Hit(Span.at(line), {"name": "/".join(names)})
 
 
 @check("CHL1009")
@@ -191,11 +178,12 @@ def _downloads(commands: tuple[Command, ...]) -> Iterator[tuple[Command, str]]:
 
 @check("CHL1011")
 def toolbox_unpinned_fetch(image: Image) -> Iterator[Hit]:
-    for stage in image.stages:
-        for run in stage.runs:
-            for command, what in _downloads(run.commands):
-                yield Hit(Span(command.line, command.end_line), {"what": what})
-        for line, reference in stage.image_copies:
-            tag = reference.rsplit("/", 1)[-1]
-            if "@" not in reference and (":" not in tag or tag.endswith(":latest")):
-                yield Hit(Span.at(line), {"what": f"COPY --from={reference} (no pinned tag)"})
+    """Every stage's build steps, each once: a stage holds the RUNs and copies of those it is built FROM."""
+    runs = {run.line: run for stage in image.stages for run in stage.runs}
+    for line in sorted(runs):
+        for command, what in _downloads(runs[line].commands):
+            yield Hit(Span(command.line, command.end_line), {"what": what})
+    for line, reference in sorted({copy for stage in image.stages for copy in stage.image_copies}):
+        tag = reference.rsplit("/", 1)[-1]
+        if "@" not in reference and (":" not in tag or tag.endswith(":latest")):
+            yield Hit(Span.at(line), {"what": f"COPY --from={reference} (no pinned tag)"})

@@ -93,6 +93,7 @@ class StageState:
         other.built_scope, other.built_names = None, None
         other.nodes, other.trees = dict(self.nodes), list(self.trees)
         other.capabilities = dict(self.capabilities)
+        other.env_lines, other.image_copies = dict(self.env_lines), list(self.image_copies)
         other.cmd_inherited = True
         for name_ in ("runs", "installs", "writes", "sudo", "passwords", "exposes", "removed"):
             setattr(other, name_, list(getattr(self, name_)))
