@@ -24,7 +24,7 @@ COMPLIANT = FIXTURES / "toolbox" / "voxel-count"
 FEDERATED = FIXTURES / "toolbox" / "federated-sum"
 ENTRYPOINT = (COMPLIANT / "task_containers" / "voxel-count" / "entrypoint.sh").read_text()
 REPORT_SCHEMA = json.loads((ROOT / "chaimeleon_lint" / "schemas" / "report.schema.json").read_text())
-SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-2.1.0.json"
+SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 
 
 HEAD = ('FROM debian:bookworm\nLABEL maintainer="m@example.org" version="1.0" description="d" '
