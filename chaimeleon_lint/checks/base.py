@@ -10,8 +10,9 @@ from chaimeleon_lint.model.image import Image
 
 
 def image_tag(reference: str) -> str | None:
-    """The tag of `registry:5000/repo/name:tag`; a port is not a tag; None when there is none."""
-    name = reference.rsplit("/", 1)[-1]
+    """The tag of `registry:5000/repo/name:tag` (a digest after it set aside); a port is not a tag;
+    None when there is none."""
+    name = reference.split("@")[0].rsplit("/", 1)[-1]
     return name.rsplit(":", 1)[1] if ":" in name else None
 
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from chaimeleon_lint.checks import check
+from chaimeleon_lint.checks.base import image_tag
 from chaimeleon_lint.findings import Hit, Span
 from chaimeleon_lint.model.image import Image, Stage, TreeCopy
 from chaimeleon_lint.model.toolbox import behaviour, convention, differences, digest, entrypoint
@@ -184,6 +185,5 @@ def toolbox_unpinned_fetch(image: Image) -> Iterator[Hit]:
         for command, what in _downloads(runs[line].commands):
             yield Hit(Span(command.line, command.end_line), {"what": what})
     for line, reference in sorted({copy for stage in image.stages for copy in stage.image_copies}):
-        tag = reference.rsplit("/", 1)[-1]
-        if "@" not in reference and (":" not in tag or tag.endswith(":latest")):
+        if "@" not in reference and image_tag(reference) in (None, "latest"):
             yield Hit(Span.at(line), {"what": f"COPY --from={reference} (no pinned tag)"})

@@ -35,7 +35,11 @@ def _listed(key: str, name: str, items: dict[str, Any], lines: dict[tuple[Any, .
 
 
 class FemError(Exception):
-    """A file that is not YAML: the message names the file and line."""
+    """A file that is not YAML (or cannot be read): where, as a Problem the report shows."""
+
+    def __init__(self, problem: "Problem") -> None:
+        super().__init__(f"{problem.path}:{problem.line}: {problem.message}")
+        self.problem = problem
 
 
 class FemFile(NamedTuple):
@@ -63,10 +67,10 @@ def read(path: Path, shown: str) -> FemFile:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise FemError(f"{shown}{where}: not YAML: {getattr(exc, 'problem', None) or exc}") from None
+        raise FemError(Problem(shown, mark.line + 1 if mark is not None else 1,
+                               f"not YAML: {getattr(exc, 'problem', None) or exc}")) from None
     except OSError as exc:
-        raise FemError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+        raise FemError(Problem(shown, 1, f"cannot read: {exc.strerror or exc}")) from None
     lines: dict[tuple[Any, ...], int] = {}
     older: list[tuple[str, int]] = []
     data = _plain(node, (), lines, older) if node is not None else None

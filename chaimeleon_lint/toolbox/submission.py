@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+from chaimeleon_lint.checks.base import image_tag
 from chaimeleon_lint.findings import Hit, Span
 from chaimeleon_lint.records import NamedTuple
 from chaimeleon_lint.toolbox.fem import FemError, FemFile, Problem, read, reference_problems, schema_problems
@@ -45,10 +45,9 @@ class Task(NamedTuple):
 class Submission(NamedTuple):
     tool: Path  # toolbox/<tool>/
     name: str
-    repository: Path | None  # the checkout holding it (a folder with .git), if any
     tasks: tuple[Task, ...]
     fem: tuple[FemFile, ...]
-    unreadable: tuple[str, ...]  # FEM-looking files that are not YAML, as errors naming file and line
+    unreadable: tuple[Problem, ...]  # FEM-looking files that are not YAML, where and why
     input_dir: Path | None
     output_dir: Path | None
     older_tests: bool  # tests/input|output instead of test/example_input|output
@@ -84,7 +83,6 @@ def locate(directory: Path, tool: str | None) -> Path:
 
 def read_submission(folder: Path) -> Submission:
     folder = folder.resolve()
-    repository = next((p for p in (folder, *folder.parents) if (p / ".git").exists()), None)
     tasks = []
     containers = folder / "task_containers"
     for task in sorted(p for p in containers.iterdir() if p.is_dir()) if containers.is_dir() else []:
@@ -92,7 +90,7 @@ def read_submission(folder: Path) -> Submission:
         dockerfiles = tuple(task / n for n in DOCKERFILES if n in names)
         entrypoint = task / "entrypoint.sh" if "entrypoint.sh" in names else None
         tasks.append(Task(task.name, task, dockerfiles, entrypoint))
-    submission = Submission(folder, folder.name, repository, tuple(tasks), (), (), None, None, False)
+    submission = Submission(folder, folder.name, tuple(tasks), (), (), None, None, False)
     fem, unreadable = [], []
     metadata = folder / "metadata"
     for path in sorted(metadata.rglob("*")) if metadata.is_dir() else []:
@@ -100,7 +98,7 @@ def read_submission(folder: Path) -> Submission:
             try:
                 fem.append(read(path, submission.shown(path)))
             except FemError as exc:
-                unreadable.append(str(exc))
+                unreadable.append(exc.problem)
     input_dir, output_dir, older = folder / "test" / "example_input", folder / "test" / "example_output", False
     if not input_dir.is_dir() and (folder / "tests" / "input").is_dir():
         input_dir, output_dir, older = folder / "tests" / "input", folder / "tests" / "output", True
@@ -140,13 +138,13 @@ def _location(sub: Submission, since: str | None) -> Iterator[Found]:
     if sub.tool.parent.name != "toolbox":
         yield _found("CHL1051", None, None, problem=f"the tool is at {sub.tool.parent.name}/{sub.name}/, not toolbox/<tool>/")
     if since is not None:
-        if sub.repository is None:
-            raise SubmissionError(f"--since {since}: {sub.tool} is in no git checkout")
-        done = subprocess.run(["git", "-C", str(sub.repository), "diff", "--name-only", f"{since}...HEAD", "--"],
-                              capture_output=True, text=True)
-        if done.returncode != 0:
-            raise SubmissionError(f"--since {since}: git cannot compare with it: {done.stderr.strip()}")
-        touched = [p for p in done.stdout.splitlines() if p.startswith("tool_template/")]
+        from chaimeleon_lint.history.git import GitError, Repo
+
+        try:  # the change as --since means it everywhere: the working tree against the ref
+            repo = Repo.around(sub.tool)
+            touched = sorted(p for p in repo.changed(repo.commit(since)) if p.startswith("tool_template/"))
+        except GitError as exc:
+            raise SubmissionError(f"--since {since}: {exc}") from None
         if touched:
             yield _found("CHL1051", None, None, problem=f"the change touches the template: {', '.join(touched[:3])}"
                          + (f" and {len(touched) - 3} more" if len(touched) > 3 else ""))
@@ -168,15 +166,12 @@ def _layout(sub: Submission) -> Iterator[Found]:
 
 
 def _metadata(sub: Submission, registry: tuple[str, ...]) -> Iterator[Found]:
-    for problem in sub.unreadable:
-        path, _, rest = problem.partition(":")
-        line = rest.split(":", 1)[0]
-        yield _found("CHL1055", path, int(line) if line.isdigit() else None, problem=problem.split(": ", 1)[-1])
+    yield from map(_problem, sub.unreadable)
     tasks, bundles, workflows = sub.classes("FEMTask"), sub.classes("FEMBundle"), sub.classes("FEMWorkflow")
     # A file that did not parse may be the class that looks missing, or the one a reference names:
     # with one, what is missing and what refers to what are not judged (no guessing, no cascade).
     whole = not sub.unreadable
-    images = {_image_name(_docker_pull(t)): t for t in tasks if _docker_pull(t)}
+    images = {_image_name(docker_pull(t)): t for t in tasks if docker_pull(t)}
     ids = {str(t.data.get("id")) for t in tasks}
     for task in sub.tasks if whole else ():
         if task.dockerfiles and task.name not in images and task.name not in ids:
@@ -199,7 +194,8 @@ def _problem(problem: Problem) -> Found:
     return _found("CHL1055", problem.path, problem.line, problem.variant, problem=problem.message)
 
 
-def _docker_pull(task: FemFile) -> str | None:
+def docker_pull(task: FemFile) -> str | None:
+    """A FEMTask's image: its DockerRequirement's dockerPull."""
     requirements = task.data.get("requirements") if isinstance(task.data, dict) else None
     for req in requirements if isinstance(requirements, list) else []:
         if isinstance(req, dict) and req.get("class") == "DockerRequirement" and isinstance(req.get("dockerPull"), str):
@@ -207,15 +203,10 @@ def _docker_pull(task: FemFile) -> str | None:
     return None
 
 
-def docker_pull(task: FemFile) -> str | None:
-    """A FEMTask's image: its DockerRequirement's dockerPull."""
-    return _docker_pull(task)
-
-
 def femtask_of(task: str, sub: Submission) -> FemFile | None:
     """The FEMTask of a task folder: the one whose image (or id) is named as the folder."""
     for fem in sub.classes("FEMTask"):
-        if _image_name(_docker_pull(fem)) == task or (isinstance(fem.data, dict) and fem.data.get("id") == task):
+        if _image_name(docker_pull(fem)) == task or (isinstance(fem.data, dict) and fem.data.get("id") == task):
             return fem
     return None
 
@@ -226,17 +217,12 @@ def _image_name(reference: str | None) -> str:
     return name.split(":")[0]
 
 
-def image_tag(reference: str) -> str | None:
-    name = reference.split("@")[0].rsplit("/", 1)[-1]
-    return name.split(":", 1)[1] if ":" in name else None
-
-
 def _images(sub: Submission, tasks: list[FemFile], registry: tuple[str, ...]) -> Iterator[Found]:
     from chaimeleon_lint.checks.toolbox import relative_script
 
     by_name = {t.name: t for t in sub.tasks if t.dockerfiles}
     for task in tasks:
-        reference = _docker_pull(task)
+        reference = docker_pull(task)
         line = _pull_line(task)
         command = task.data.get("baseCommand") if isinstance(task.data, dict) else None
         if isinstance(command, list) and all(isinstance(w, str) for w in command):
@@ -374,7 +360,7 @@ def _placeholders(sub: Submission) -> Iterator[Found]:
         if path.suffix == ".json" and '"command-line"' in text and '"schema-version"' in text and "example" in text.lower():
             yield _found("CHL1061", shown, None, problem=f"{shown} is the template's Boutiques example")
     for fem in sub.fem:
-        if isinstance(fem.data, dict) and (fem.data.get("id") == "string" or _docker_pull(fem) == "string"):
+        if isinstance(fem.data, dict) and (fem.data.get("id") == "string" or docker_pull(fem) == "string"):
             yield _found("CHL1061", fem.shown, fem.line("id"), problem=f"{fem.shown} still holds the template's "
                          "pseudo-YAML (`id: string`): write the tool's own values")
 
