@@ -135,26 +135,24 @@ def _run_all(sub: Submission, notes: list[str]) -> list[Found]:
     runner = _Runner(sub)
     found: list[Found] = []
     try:
-        gathered: dict[str, list[Path]] = {}
+        gathered: list[Path] = []  # the clients' outputs, in runner.gathered
         assert sub.input_dir is not None
         for client in clients:
             sites = sorted(p for p in sub.input_dir.iterdir() if p.is_dir()) or [sub.input_dir]
             for site in sites:
                 outputs, said = runner.run(client, tasks[client], command_line_tool(tasks[client].data), site, {})
                 found += said
-                for path in outputs:
-                    gathered.setdefault(client, []).append(runner.keep(path, f"{site.name}-{path.name}"))
+                gathered += [runner.keep(path, f"{site.name}-{path.name}") for path in outputs]
             notes.append(f"task {client}: ran once per dataset folder ({', '.join(s.name for s in sites)})")
         final: list[Path] = []
         for name in others:
-            connected = {item["id"]: gathered_dir for item in tasks[name].data.get("inputs") or []
-                         if isinstance(item, dict) and item.get("source") == "connection"
-                         for gathered_dir in [runner.folder_of(sum(gathered.values(), []))]}
+            connected = {item["id"]: runner.gathered for item in tasks[name].data.get("inputs") or []
+                         if isinstance(item, dict) and item.get("source") == "connection"}
             outputs, said = runner.run(name, tasks[name], command_line_tool(tasks[name].data), sub.input_dir, connected)
             found += said
             final += outputs
         if not others:
-            final = sum(gathered.values(), [])
+            final = gathered
         if not any(f.rule == "CHL1083" for f in found):
             found += _compare(sub, final, ", ".join(others or clients))
     finally:
@@ -172,6 +170,7 @@ class _Runner:
         self.gid = RUN_UID if os.geteuid() == 0 else os.getgid()
         self.python, self.pythonpath = _interpreter(self.uid)
         os.chmod(self.work, 0o755)
+        self.gathered = self._mine(self.work / "gathered")  # a server task's connection inputs
         self.count = 0
 
     def close(self) -> None:
@@ -184,12 +183,10 @@ class _Runner:
         return path
 
     def keep(self, path: Path, name: str) -> Path:
-        target = self._mine(self.work / "gathered") / name
+        """A client's output, copied under a name that says its site into the gathered folder."""
+        target = self.gathered / name
         shutil.copyfile(path, target)
         return target
-
-    def folder_of(self, paths: list[Path]) -> Path:
-        return paths[0].parent if paths else self._mine(self.work / "gathered")
 
     def run(self, name: str, fem: FemFile, tool: dict[str, Any], dataset: Path,
             connected: dict[str, Path]) -> tuple[list[Path], list[Found]]:
