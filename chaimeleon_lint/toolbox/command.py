@@ -65,7 +65,7 @@ def toolbox(settings: ToolboxSettings) -> int:
 
 def _check(settings: ToolboxSettings) -> Checked:
     from chaimeleon_lint import catalogue
-    from chaimeleon_lint.linter import Options, Result, display_path, with_hits
+    from chaimeleon_lint.linter import Result, display_path, with_hits
     from chaimeleon_lint.profile import load
     from chaimeleon_lint.model.toolbox import convention
     from chaimeleon_lint.toolbox.submission import check, docker_pull, femtask_of, locate, read_submission
